@@ -1,0 +1,1 @@
+"""Entrypoints: the `rapport` command line."""

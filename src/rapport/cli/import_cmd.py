@@ -1,0 +1,60 @@
+"""`rapport import`: the JSON Lines format, or Shopify's own admin CSV exports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from rapport.cli.context import console, err_console, settings, uow_factory
+from rapport.domain.errors import InvalidInput
+from rapport.services.importing import import_jsonl
+
+SHOPIFY_KINDS = ("shopify-customers", "shopify-orders")
+
+
+def run_import(source: str, file: Path | None) -> int:
+    """Import a file; returns the exit code (1 when some lines were rejected, 0 otherwise)."""
+    if source in SHOPIFY_KINDS:
+        if file is None:
+            raise InvalidInput(f"usage: rapport import {source} FILE.csv")
+        return _import_shopify_csv(source, file)
+    if file is not None:
+        raise InvalidInput(f"unknown import source {source!r}; use a .jsonl file or one of {', '.join(SHOPIFY_KINDS)}")
+    path = Path(source)
+    if not path.exists():
+        raise InvalidInput(f"{path}: no such file")
+    with _progress() as progress:
+        task = progress.add_task(f"importing {path.name}", total=path.stat().st_size)
+        report = import_jsonl(
+            uow_factory(),
+            path=path,
+            merchant=settings().merchant,
+            progress=lambda done: progress.update(task, completed=done),
+        )
+    for kind, counts in sorted(report.counts.items()):
+        console.print(f"{kind}: {counts.inserted} inserted, {counts.updated} updated")
+    for line, message in report.errors:
+        err_console.print(f"{path}:{line}: {message}", markup=False, highlight=False)
+    if report.errors:
+        err_console.print(f"{len(report.errors)} line(s) rejected; all other lines were imported")
+        return 1
+    return 0
+
+
+def _import_shopify_csv(kind: str, file: Path) -> int:
+    from rapport.connectors.shopify.csv_import import import_shopify_csv
+
+    report = import_shopify_csv(kind, file, settings())
+    return 1 if report.rejected else 0
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )

@@ -1,0 +1,109 @@
+"""The `rapport` command: each command is a few lines that call services."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from rapport.cli import triage_cmd
+from rapport.cli.context import (
+    console,
+    err_console,
+    parse_now,
+    policy_from,
+    reported_errors,
+    settings,
+    uow_factory,
+)
+from rapport.cli.render import customer_card
+from rapport.domain.serialize import profile_to_dict
+from rapport.policy import default_policy_text, load_policy
+
+app = typer.Typer(
+    help="Rapport: personalized ecommerce customer support.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+policy_app = typer.Typer(help="Check and inspect merchant policy files.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+
+
+@app.command()
+def init() -> None:
+    """Create (or migrate) the database and write the default rapport.yaml if absent."""
+    with reported_errors():
+        cfg = settings()
+        factory = uow_factory()
+        with factory() as uow:
+            uow.merchants.get_or_create(slug=cfg.merchant)
+            uow.commit()
+        console.print(f"database ready: {cfg.database_url}")
+        if cfg.policy_path.exists():
+            console.print(f"policy kept: {cfg.policy_path} (already exists)")
+        else:
+            cfg.policy_path.write_text(default_policy_text(), encoding="utf-8")
+            console.print(f"policy written: {cfg.policy_path} (edit it, then `rapport policy check {cfg.policy_path}`)")
+
+
+@policy_app.command("check")
+def policy_check(file: Path) -> None:
+    """Validate a policy file; errors are printed as FILE:LINE: path.to.field: what is wrong (exit 2)."""
+    with reported_errors():
+        policy = load_policy(file)
+        console.print(
+            f"{file}: ok — {len(policy.segments)} segments, {len(policy.queues)} queues, "
+            f"{len(policy.resolutions)} intents with resolution rules"
+        )
+
+
+@app.command()
+def profile(
+    email: str,
+    now: str | None = typer.Option(None, help="Compute the profile as of this ISO 8601 time."),
+    as_json: bool = typer.Option(False, "--json", help="Print the profile as one JSON object."),
+) -> None:
+    """Show the customer card: what Rapport knows before answering."""
+    with reported_errors():
+        at = parse_now(now)
+        factory = uow_factory()
+        with factory() as uow:
+            merchant_id = uow.merchants.get_or_create(slug=settings().merchant)
+            card = uow.profiles.get_profile(merchant_id=merchant_id, email=email, now=at)
+            uow.commit()
+        if as_json:
+            typer.echo(json.dumps(profile_to_dict(card)))
+        else:
+            console.print(customer_card(card))
+
+
+@app.command("import")
+def import_(
+    source: str = typer.Argument(..., help="A JSONL file, or shopify-customers / shopify-orders."),
+    file: Path | None = typer.Argument(None, help="The CSV file, with shopify-customers / shopify-orders."),
+) -> None:
+    """Load customers, orders, subscriptions and contacts (idempotent; bad lines are reported, the rest kept)."""
+    from rapport.cli.import_cmd import run_import
+
+    with reported_errors():
+        code = run_import(source, file)
+    raise typer.Exit(code)
+
+
+@app.command()
+def demo(
+    customers: int = typer.Option(3000, help="How many synthetic customers to generate."),
+    seed: int = typer.Option(7, help="Random seed: the same seed gives the same store."),
+    database: Path = typer.Option(Path("demo.db"), help="The SQLite file to (re)create for the demo."),
+) -> None:
+    """Build a realistic synthetic store and show how the same problem is handled for different customers."""
+    from rapport.demo.showcase import run_demo
+
+    with reported_errors():
+        run_demo(console=console, customers=customers, seed=seed, database=database)
+
+
+triage_cmd.register(app)
+__all__ = ["app", "err_console"]

@@ -1,0 +1,78 @@
+"""`rapport triage`: decide how one message from one customer is handled. Its options are shared with `draft`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from rapport.cli.context import console, parse_now, policy_from, reported_errors, settings, uow_factory
+from rapport.cli.render import customer_card, decision_panel
+from rapport.domain.serialize import decision_to_dict, order_to_dict
+from rapport.services.triage import TriageResult, parse_intent, triage
+
+# The options of `triage`, reused verbatim by `draft` so both read a ticket the same way.
+EmailOpt = Annotated[str, typer.Option("--email", help="The customer's e-mail address.")]
+MessageOpt = Annotated[str, typer.Option("--message", help="The customer's message.")]
+OrderOpt = Annotated[str | None, typer.Option("--order", help="The order the ticket is about, e.g. #1042.")]
+IntentOpt = Annotated[str | None, typer.Option("--intent", help="Skip the classifier: the intent to use.")]
+NowOpt = Annotated[str | None, typer.Option("--now", help="Decide as of this ISO 8601 time (default: now).")]
+PolicyOpt = Annotated[Path | None, typer.Option("--policy", help="The policy file (default: rapport.yaml).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object.")]
+
+
+def run_triage(
+    *, email: str, message: str, order: str | None, intent: str | None, now: str | None, policy: Path | None
+) -> TriageResult:
+    """Parse the shared options and triage the ticket against the configured store."""
+    return triage(
+        uow_factory(),
+        merchant=settings().merchant,
+        email=email,
+        message=message,
+        now=parse_now(now),
+        policy=policy_from(policy),
+        order_name=order,
+        intent=parse_intent(intent) if intent else None,
+    )
+
+
+def triage_json(result: TriageResult) -> dict[str, Any]:
+    """The `triage --json` object: the decision's fields, the customer, and what was read from the message."""
+    ticket = result.ticket
+    return {
+        "customer": {
+            "id": result.profile.customer_id,
+            "email": result.profile.email,
+            "known": result.profile.is_known,
+        },
+        **decision_to_dict(result.decision),
+        "order": None if ticket.order is None else order_to_dict(ticket.order),
+        "entities": [{"kind": e.kind, "value": e.value} for e in ticket.entities],
+        "signals": [{"kind": s.kind, "evidence": s.evidence} for s in ticket.signals],
+    }
+
+
+def register(app: typer.Typer) -> None:
+    """Add `rapport triage` to the application."""
+
+    @app.command("triage")
+    def triage_command(
+        email: EmailOpt,
+        message: MessageOpt,
+        order: OrderOpt = None,
+        intent: IntentOpt = None,
+        now: NowOpt = None,
+        policy: PolicyOpt = None,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Decide segment, queue, SLA, resolution, tone and follow-ups for one message, and say why."""
+        with reported_errors():
+            result = run_triage(email=email, message=message, order=order, intent=intent, now=now, policy=policy)
+        if as_json:
+            typer.echo(json.dumps(triage_json(result)))
+            return
+        console.print(customer_card(result.profile))
+        console.print(decision_panel(result.decision))

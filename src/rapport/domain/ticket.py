@@ -1,0 +1,101 @@
+"""An inbound support message and what was read from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from rapport.domain.customer import OrderSummary
+
+
+class Intent(StrEnum):
+    """What the customer wants; the fixed vocabulary policies and templates are keyed by."""
+
+    DAMAGED_ITEM = "damaged_item"
+    WRONG_ITEM = "wrong_item"
+    MISSING_ITEM = "missing_item"
+    WHERE_IS_MY_ORDER = "where_is_my_order"
+    LATE_DELIVERY = "late_delivery"
+    RETURN_REQUEST = "return_request"
+    REFUND_REQUEST = "refund_request"
+    CANCEL_ORDER = "cancel_order"
+    CHANGE_ORDER = "change_order"
+    SUBSCRIPTION_CHANGE = "subscription_change"
+    BILLING_ISSUE = "billing_issue"
+    DISCOUNT_ISSUE = "discount_issue"
+    PRODUCT_QUESTION = "product_question"
+    ACCOUNT_ISSUE = "account_issue"
+    FEEDBACK = "feedback"
+    HUMAN_REQUEST = "human_request"
+    OTHER = "other"
+
+
+class Urgency(StrEnum):
+    """How pressing a ticket reads; raises priority inside the tier's queue."""
+
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """An urgency or risk signal found in a message, with the words that showed it.
+
+    `kind` is one of: anger, repeat_contact, chargeback_threat, legal_threat,
+    cancel_account, safety_issue, all_caps, deadline.
+    """
+
+    kind: str
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """Something the customer told us: an order reference, e-mail, tracking number, amount, item."""
+
+    kind: str  # order_ref, email, tracking_number, money, item
+    value: str
+    start: int = -1
+    end: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class IntentReading:
+    """The intent of a message, how sure we are, and where it came from."""
+
+    intent: Intent
+    confidence: float
+    source: str  # "given" (agent/CLI), "keywords", "model"
+    needs_human: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """One inbound message, already read: intent, entities, signals, and the order it is about."""
+
+    email: str
+    message: str
+    received_at: datetime
+    reading: IntentReading
+    order: OrderSummary | None = None  # the order the ticket is about, when resolved
+    entities: tuple[Entity, ...] = ()
+    signals: tuple[Signal, ...] = ()
+    channel: str = "email"
+    id: str | None = None
+
+    @property
+    def intent(self) -> Intent:
+        return self.reading.intent
+
+    @property
+    def urgency(self) -> Urgency:
+        """Urgency derived from the signals found in the message."""
+        kinds = {s.kind for s in self.signals}
+        if kinds & {"chargeback_threat", "legal_threat", "safety_issue"}:
+            return Urgency.CRITICAL
+        if kinds & {"anger", "repeat_contact", "cancel_account", "deadline"}:
+            return Urgency.HIGH
+        return Urgency.NORMAL
