@@ -72,26 +72,54 @@ def test_policy_check_names_file_and_line_and_exits_2(workdir: Path, runner: Cli
 
 
 def test_triage_json_has_every_field_of_the_decision(store: Path, runner: CliRunner) -> None:
-    out = triage_json(runner, "--email", "dana.lee@example.com", "--message", "my bowls arrived chipped",
-                      "--intent", "damaged_item", "--order", "#9001")
-    for field in ("customer", "segment", "queue", "priority", "first_response_due", "escalation_level",
-                  "intent", "resolution", "tone", "follow_ups", "explanation"):
+    out = triage_json(
+        runner,
+        "--email",
+        "dana.lee@example.com",
+        "--message",
+        "my bowls arrived chipped",
+        "--intent",
+        "damaged_item",
+        "--order",
+        "#9001",
+    )
+    for field in (
+        "customer",
+        "segment",
+        "queue",
+        "priority",
+        "first_response_due",
+        "escalation_level",
+        "intent",
+        "resolution",
+        "tone",
+        "follow_ups",
+        "explanation",
+    ):
         assert field in out, field
     assert out["customer"] == {"id": "c-1", "email": "dana.lee@example.com", "known": True}
     assert set(out["resolution"]) >= {"offer", "amount", "currency", "requires_return", "capped_by"}
 
 
 def test_a_big_spender_is_a_vip_routed_to_the_priority_queue(store: Path, runner: CliRunner) -> None:
-    out = triage_json(runner, "--email", "dana.lee@example.com", "--message", "arrived broken",
-                      "--intent", "damaged_item")
+    out = triage_json(
+        runner, "--email", "dana.lee@example.com", "--message", "arrived broken", "--intent", "damaged_item"
+    )
     assert (out["segment"], out["queue"], out["escalation_level"]) == ("vip", "priority", "senior")
     assert out["first_response_due"] == "2026-11-20T13:00:00+00:00"
     assert out["resolution"]["offer"] == "replacement"
 
 
 def test_a_first_time_buyer_gets_a_refund_for_a_recent_damaged_order(store: Path, runner: CliRunner) -> None:
-    out = triage_json(runner, "--email", "lena.fischer@example.com", "--message", "the dripper is cracked",
-                      "--intent", "damaged_item")
+    out = triage_json(
+        runner,
+        "--email",
+        "lena.fischer@example.com",
+        "--message",
+        "the dripper is cracked",
+        "--intent",
+        "damaged_item",
+    )
     assert out["segment"] == "first_time"
     assert out["order"]["name"] == "#9100"
     assert (out["resolution"]["offer"], out["resolution"]["amount"]) == ("refund", "42.00")
@@ -99,36 +127,70 @@ def test_a_first_time_buyer_gets_a_refund_for_a_recent_damaged_order(store: Path
 
 
 def test_a_subscriber_gets_a_check_in_two_days_later(store: Path, runner: CliRunner) -> None:
-    out = triage_json(runner, "--email", "sam.okafor@example.com", "--message", "where is my box",
-                      "--intent", "late_delivery")
+    out = triage_json(
+        runner,
+        "--email",
+        "sam.okafor@example.com",
+        "--message",
+        "where is my box",
+        "--intent",
+        "late_delivery",
+    )
     assert out["segment"] == "subscriber"
-    assert [(f["kind"], f["due_at"]) for f in out["follow_ups"]] == [("check_in", "2026-11-22T12:00:00+00:00")]
+    assert [(f["kind"], f["due_at"]) for f in out["follow_ups"]] == [
+        ("check_in", "2026-11-22T12:00:00+00:00")
+    ]
 
 
 def test_an_unknown_email_is_triaged_as_a_guest(store: Path, runner: CliRunner) -> None:
-    out = triage_json(runner, "--email", "nobody@example.net", "--message", "where is my order",
-                      "--intent", "where_is_my_order")
+    out = triage_json(
+        runner,
+        "--email",
+        "nobody@example.net",
+        "--message",
+        "where is my order",
+        "--intent",
+        "where_is_my_order",
+    )
     assert out["customer"]["known"] is False
     assert out["customer"]["id"] is None
 
 
 def test_triage_without_intent_reads_it_from_the_message(store: Path, runner: CliRunner) -> None:
-    out = triage_json(runner, "--email", "lena.fischer@example.com",
-                      "--message", "Hi, the package arrived and the dripper is cracked and broken.")
+    out = triage_json(
+        runner,
+        "--email",
+        "lena.fischer@example.com",
+        "--message",
+        "Hi, the package arrived and the dripper is cracked and broken.",
+    )
     assert out["intent"] == "damaged_item"
 
 
 def test_an_unknown_intent_is_a_one_line_error(store: Path, runner: CliRunner) -> None:
-    result = runner.invoke(app, ["triage", "--email", "dana.lee@example.com", "--message", "x",
-                                 "--intent", "teleport_my_parcel"])
+    result = runner.invoke(
+        app, ["triage", "--email", "dana.lee@example.com", "--message", "x", "--intent", "teleport_my_parcel"]
+    )
     assert result.exit_code == 1
     assert "unknown intent 'teleport_my_parcel'" in result.output
     assert "Traceback" not in result.output
 
 
 def test_an_order_of_another_customer_is_refused(store: Path, runner: CliRunner) -> None:
-    result = runner.invoke(app, ["triage", "--email", "lena.fischer@example.com", "--message", "x",
-                                 "--intent", "damaged_item", "--order", "#9001"])
+    result = runner.invoke(
+        app,
+        [
+            "triage",
+            "--email",
+            "lena.fischer@example.com",
+            "--message",
+            "x",
+            "--intent",
+            "damaged_item",
+            "--order",
+            "#9001",
+        ],
+    )
     assert result.exit_code == 1
     assert "does not belong" in result.output
 
@@ -143,7 +205,8 @@ def test_importing_twice_updates_and_never_duplicates(store: Path, runner: CliRu
 
 def test_a_bad_jsonl_line_is_reported_and_the_rest_imported(store: Path, runner: CliRunner) -> None:
     lines = [
-        '{"kind": "customer", "id": "c-9", "email": "ivy@example.com", "created_at": "2026-01-01T00:00:00+00:00"}',
+        '{"kind": "customer", "id": "c-9", "email": "ivy@example.com",'
+        ' "created_at": "2026-01-01T00:00:00+00:00"}',
         '{"kind": "order", "id": 1, "customer_id": "c-9", "name": "#1", "total": "oops"}',
         "not json at all",
     ]

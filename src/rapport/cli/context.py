@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -13,7 +12,7 @@ from rich.console import Console
 
 from rapport.config import Settings, load_settings
 from rapport.domain.errors import InvalidInput, RapportError
-from rapport.policy import Policy, PolicyError, load_policy, parse_policy, default_policy_text
+from rapport.policy import Policy, PolicyError, default_policy_text, load_policy, parse_policy
 from rapport.store.database import make_engine, session_factory, upgrade
 from rapport.store.unit_of_work import UnitOfWork
 
@@ -55,7 +54,10 @@ def policy_from(path: Path | None) -> Policy:
         return load_policy(chosen)
     if path is not None:
         raise InvalidInput(f"policy file {path} does not exist")
-    print(f"note: {chosen} not found; using the default policy (run `rapport init` to write it)", file=sys.stderr)
+    err_console.print(
+        f"note: {chosen} not found; using the default policy (run `rapport init` to write it)",
+        markup=False,
+    )
     return parse_policy(default_policy_text(), "<default policy>")
 
 
@@ -66,5 +68,7 @@ def parse_now(value: str | None) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"--now {value!r} is not an ISO 8601 date-time (e.g. 2026-11-20T12:00:00+00:00)") from None
+        raise InvalidInput(
+            f"--now {value!r} is not an ISO 8601 date-time (e.g. 2026-11-20T12:00:00+00:00)"
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

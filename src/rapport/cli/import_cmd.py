@@ -20,7 +20,9 @@ def run_import(source: str, file: Path | None) -> int:
             raise InvalidInput(f"usage: rapport import {source} FILE.csv")
         return _import_shopify_csv(source, file)
     if file is not None:
-        raise InvalidInput(f"unknown import source {source!r}; use a .jsonl file or one of {', '.join(SHOPIFY_KINDS)}")
+        raise InvalidInput(
+            f"unknown import source {source!r}; use a .jsonl file or one of {', '.join(SHOPIFY_KINDS)}"
+        )
     path = Path(source)
     if not path.exists():
         raise InvalidInput(f"{path}: no such file")

@@ -12,7 +12,6 @@ from rapport.cli.context import (
     console,
     err_console,
     parse_now,
-    policy_from,
     reported_errors,
     settings,
     uow_factory,
@@ -45,7 +44,9 @@ def init() -> None:
             console.print(f"policy kept: {cfg.policy_path} (already exists)")
         else:
             cfg.policy_path.write_text(default_policy_text(), encoding="utf-8")
-            console.print(f"policy written: {cfg.policy_path} (edit it, then `rapport policy check {cfg.policy_path}`)")
+            console.print(
+                f"policy written: {cfg.policy_path} (edit it, then `rapport policy check {cfg.policy_path}`)"
+            )
 
 
 @policy_app.command("check")
@@ -84,7 +85,7 @@ def import_(
     source: str = typer.Argument(..., help="A JSONL file, or shopify-customers / shopify-orders."),
     file: Path | None = typer.Argument(None, help="The CSV file, with shopify-customers / shopify-orders."),
 ) -> None:
-    """Load customers, orders, subscriptions and contacts (idempotent; bad lines are reported, the rest kept)."""
+    """Load customers, orders, subscriptions and contacts (idempotent; bad lines reported, the rest kept)."""
     from rapport.cli.import_cmd import run_import
 
     with reported_errors():

@@ -1,4 +1,4 @@
-"""`rapport triage`: decide how one message from one customer is handled. Its options are shared with `draft`."""
+"""`rapport triage`: decide how one customer's message is handled. Its options are shared with `draft`."""
 
 from __future__ import annotations
 
@@ -70,7 +70,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Decide segment, queue, SLA, resolution, tone and follow-ups for one message, and say why."""
         with reported_errors():
-            result = run_triage(email=email, message=message, order=order, intent=intent, now=now, policy=policy)
+            result = run_triage(
+                email=email, message=message, order=order, intent=intent, now=now, policy=policy
+            )
         if as_json:
             typer.echo(json.dumps(triage_json(result)))
             return

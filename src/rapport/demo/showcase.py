@@ -41,7 +41,8 @@ MORE_TICKETS = (
     ShowcaseTicket(
         "An angry late delivery with a chargeback threat",
         SHOWCASE["first_time"],
-        "WHERE IS MY ORDER?? It's been two weeks. If it isn't here by Friday I'll dispute the charge with my bank!",
+        "WHERE IS MY ORDER?? It's been two weeks. "
+        "If it isn't here by Friday I'll dispute the charge with my bank!",
     ),
     ShowcaseTicket(
         "Someone the store has never seen",
@@ -74,7 +75,10 @@ def run_demo(*, console: Console, customers: int, seed: int, database: Path) -> 
         console.print(f"\n[bold]{ticket.title}[/] — {ticket.email}: “{ticket.message}”")
         _print_explanation(console, result)
     console.print(f"\nDemo finished in {time.perf_counter() - started:.1f}s. Explore it with, e.g.:")
-    console.print(f"  RAPPORT_DATABASE_URL=sqlite:///{database} rapport profile {SHOWCASE['vip']} --now {DEMO_NOW.isoformat()}")
+    console.print(
+        f"  RAPPORT_DATABASE_URL=sqlite:///{database} "
+        f"rapport profile {SHOWCASE['vip']} --now {DEMO_NOW.isoformat()}"
+    )
 
 
 def _build_store(console: Console, factory: Callable[[], UnitOfWork], *, customers: int, seed: int) -> int:
@@ -84,7 +88,10 @@ def _build_store(console: Console, factory: Callable[[], UnitOfWork], *, custome
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("importing the synthetic store", total=path.stat().st_size)
             report = import_jsonl(
-                factory, path=path, merchant="default", progress=lambda done: progress.update(task, completed=done)
+                factory,
+                path=path,
+                merchant="default",
+                progress=lambda done: progress.update(task, completed=done),
             )
     if report.errors:
         raise RuntimeError(f"the synthetic store has invalid records: {report.errors[:3]}")
@@ -96,21 +103,34 @@ def _triage(factory: Callable[[], UnitOfWork], policy: Policy, email: str, messa
 
 
 def _same_problem(console: Console, factory: Callable[[], UnitOfWork], policy: Policy) -> None:
-    people = [("VIP", SHOWCASE["vip"]), ("Subscriber", SHOWCASE["subscriber"]), ("First-time buyer", SHOWCASE["first_time"])]
+    people = [
+        ("VIP", SHOWCASE["vip"]),
+        ("Subscriber", SHOWCASE["subscriber"]),
+        ("First-time buyer", SHOWCASE["first_time"]),
+    ]
     results = [(label, _triage(factory, policy, email, DAMAGED)) for label, email in people]
     table = Table(title=f"The same message, three customers: “{DAMAGED}”", show_lines=True)
     table.add_column("")
     for label, result in results:
         p = result.profile
-        table.add_column(f"{label}\n{p.first_name} {p.last_name}: {p.orders_count} orders, {money(p.total_spent)} {p.currency}")
+        table.add_column(
+            f"{label}\n{p.first_name} {p.last_name}: "
+            f"{p.orders_count} orders, {money(p.total_spent)} {p.currency}"
+        )
     rows: list[tuple[str, Callable[[TriageResult], str]]] = [
         ("Segment", lambda r: r.decision.segment),
-        ("Queue / first response", lambda r: f"{r.decision.queue}, by {r.decision.first_response_due:%b %d %H:%M}"),
+        (
+            "Queue / first response",
+            lambda r: f"{r.decision.queue}, by {r.decision.first_response_due:%b %d %H:%M}",
+        ),
         ("Priority / escalation", lambda r: f"{r.decision.priority} / {r.decision.escalation_level.value}"),
         ("Order", lambda r: r.ticket.order.name if r.ticket.order else "-"),
         ("Resolution", lambda r: _offer(r)),
         ("Tone", lambda r: r.decision.tone.style),
-        ("Follow-ups", lambda r: "\n".join(f"{f.kind} ({f.sender}) {f.due_at:%b %d}" for f in r.decision.follow_ups)),
+        (
+            "Follow-ups",
+            lambda r: "\n".join(f"{f.kind} ({f.sender}) {f.due_at:%b %d}" for f in r.decision.follow_ups),
+        ),
     ]
     for name, cell in rows:
         table.add_row(name, *(cell(result) for _, result in results))

@@ -90,10 +90,18 @@ class StoreGenerator:
 
     def _showcase_customers(self) -> Iterator[dict[str, Any]]:
         yield from self._customer(
-            "c-maria", SHOWCASE["vip"], "Maria", "Alvarez", Persona("big_spender", (14, 14), (2, 3), (1700, 1700))
+            "c-maria",
+            SHOWCASE["vip"],
+            "Maria",
+            "Alvarez",
+            Persona("big_spender", (14, 14), (2, 3), (1700, 1700)),
         )
         yield from self._customer(
-            "c-sam", SHOWCASE["subscriber"], "Sam", "Okafor", Persona("subscriber", (7, 7), (1, 1), (400, 400))
+            "c-sam",
+            SHOWCASE["subscriber"],
+            "Sam",
+            "Okafor",
+            Persona("subscriber", (7, 7), (1, 1), (400, 400)),
         )
         yield from self._customer(
             "c-lena", SHOWCASE["first_time"], "Lena", "Fischer", Persona("first_time", (1, 1), (1, 1), (6, 6))
@@ -107,8 +115,14 @@ class StoreGenerator:
         created = self.now - timedelta(days=tenure, hours=self.rng.randint(0, 23))
         tags = self._tags(p)
         customer: dict[str, Any] = {
-            "kind": "customer", "id": cid, "email": email, "first_name": first, "last_name": last,
-            "created_at": created.isoformat(), "tags": tags, "locale": "en-US",
+            "kind": "customer",
+            "id": cid,
+            "email": email,
+            "first_name": first,
+            "last_name": last,
+            "created_at": created.isoformat(),
+            "tags": tags,
+            "locale": "en-US",
         }
         if "loyalty" in tags:
             customer["loyalty_tier"] = self.rng.choice(["bronze", "silver", "gold"])
@@ -123,9 +137,14 @@ class StoreGenerator:
             yield self._order(cid, when, p)
         if p.kind == "subscriber":
             yield {
-                "kind": "subscription", "id": f"s-{cid}", "customer_id": cid, "status": "active",
+                "kind": "subscription",
+                "id": f"s-{cid}",
+                "customer_id": cid,
+                "status": "active",
                 "next_billing_at": (self.now + timedelta(days=self.rng.randint(1, 28))).isoformat(),
-                "product": "Monthly ceramics club", "price": "29.00", "currency": "USD",
+                "product": "Monthly ceramics club",
+                "price": "29.00",
+                "currency": "USD",
             }
         yield from self._contacts(cid, p)
 
@@ -149,8 +168,13 @@ class StoreGenerator:
         cancelled = self.rng.random() < 0.03
         fulfillment = "fulfilled" if age > 6 else self.rng.choice(["unfulfilled", "partial", "fulfilled"])
         return {
-            "kind": "order", "id": self._order_no, "customer_id": cid, "name": f"#{self._order_no}",
-            "created_at": when.isoformat(), "total": f"{total:.2f}", "currency": "USD",
+            "kind": "order",
+            "id": self._order_no,
+            "customer_id": cid,
+            "name": f"#{self._order_no}",
+            "created_at": when.isoformat(),
+            "total": f"{total:.2f}",
+            "currency": "USD",
             "financial_status": "voided" if cancelled else "paid",
             "fulfillment_status": "unfulfilled" if cancelled else fulfillment,
             "cancelled_at": when.isoformat() if cancelled else None,
@@ -158,13 +182,34 @@ class StoreGenerator:
         }
 
     def _contacts(self, cid: str, p: Persona) -> Iterator[dict[str, Any]]:
+        if cid == "c-rob":
+            yield from self._frequent_claims(cid)
+            return
         count = self.rng.randint(3, 6) if p.kind == "claimant" else (1 if self.rng.random() < 0.15 else 0)
         for k in range(count):
             when = self.now - timedelta(days=self.rng.randint(2, 85 if p.kind == "claimant" else 400))
             offer, amount = self.rng.choice([("store_credit", "15.00"), ("refund", "24.00"), ("none", None)])
             yield {
-                "kind": "contact", "id": f"k-{cid}-{k}", "customer_id": cid, "created_at": when.isoformat(),
+                "kind": "contact",
+                "id": f"k-{cid}-{k}",
+                "customer_id": cid,
+                "created_at": when.isoformat(),
                 "intent": self.rng.choice(["damaged_item", "late_delivery", "missing_item", "wrong_item"]),
                 "outcome": "resolved",
                 "granted": None if amount is None else {"offer": offer, "amount": amount, "currency": "USD"},
+            }
+
+    def _frequent_claims(self, cid: str) -> Iterator[dict[str, Any]]:
+        """The showcase's frequent claimant: three refunds in the last 90 days, 225.00 in all."""
+        for k, (days_ago, intent, amount) in enumerate(
+            [(20, "damaged_item", "64.00"), (45, "missing_item", "72.00"), (70, "wrong_item", "89.00")]
+        ):
+            yield {
+                "kind": "contact",
+                "id": f"k-{cid}-{k}",
+                "customer_id": cid,
+                "created_at": (self.now - timedelta(days=days_ago)).isoformat(),
+                "intent": intent,
+                "outcome": "resolved",
+                "granted": {"offer": "refund", "amount": amount, "currency": "USD"},
             }

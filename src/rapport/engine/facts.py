@@ -1,0 +1,95 @@
+"""The facts rules read: the CEL context built from a ticket and a customer profile.
+
+Keys match `rapport.policy.vocabulary.FACTS` exactly. Money is a CEL double, counts are
+ints. When no order is known, `order.exists` is false and every other order fact is a
+zero value ("" / 0 / 0.0 / false), so rules such as `order.age_days <= 30` never crash;
+guard them with `order.exists` when the difference matters.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from rapport.domain.customer import CustomerProfile, OrderSummary
+from rapport.domain.ticket import Ticket
+
+Facts = dict[str, Any]
+
+
+def build_facts(ticket: Ticket, profile: CustomerProfile, now: datetime) -> Facts:
+    """The CEL context for one ticket: `customer`, `order` and `ticket` (no `segment` yet)."""
+    return {
+        "customer": customer_facts(profile),
+        "order": order_facts(ticket.order, now),
+        "ticket": ticket_facts(ticket),
+    }
+
+
+def _double(value: Decimal) -> float:
+    return float(value)
+
+
+def customer_facts(profile: CustomerProfile) -> dict[str, Any]:
+    """What a rule knows about the customer."""
+    return {
+        "is_known": profile.is_known,
+        "email": profile.email,
+        "orders_count": profile.orders_count,
+        "total_spent": _double(profile.total_spent),
+        "spent_last_365d": _double(profile.spent_last_365d),
+        "average_order_value": _double(profile.average_order_value),
+        "tenure_days": profile.tenure_days,
+        "open_orders": profile.open_orders,
+        "has_active_subscription": profile.has_active_subscription,
+        "loyalty_tier": profile.loyalty_tier or "",
+        "loyalty_points": profile.loyalty_points,
+        "tags": list(profile.tags),
+        "contacts_last_90d": profile.contacts_last_90d,
+        "refunds_last_90d": _double(profile.refunds_last_90d),
+        "credits_last_90d": _double(profile.credits_last_90d),
+        "granted_last_90d": _double(granted_last_90d(profile)),
+    }
+
+
+def granted_last_90d(profile: CustomerProfile) -> Decimal:
+    """Refunds and credits already granted in the rolling 90 days (what the budget counts)."""
+    return max(Decimal(0), profile.refunds_last_90d) + max(Decimal(0), profile.credits_last_90d)
+
+
+def order_facts(order: OrderSummary | None, now: datetime) -> dict[str, Any]:
+    """What a rule knows about the order the ticket is about (zero values when none)."""
+    if order is None:
+        return {
+            "exists": False,
+            "name": "",
+            "total": 0.0,
+            "age_days": 0,
+            "financial_status": "",
+            "fulfillment_status": "",
+            "is_open": False,
+            "items_count": 0,
+        }
+    return {
+        "exists": True,
+        "name": order.name,
+        "total": _double(order.total),
+        "age_days": order.age_days(now),
+        "financial_status": order.financial_status,
+        "fulfillment_status": order.fulfillment_status,
+        "is_open": order.is_open,
+        "items_count": sum(item.quantity for item in order.line_items),
+    }
+
+
+def ticket_facts(ticket: Ticket) -> dict[str, Any]:
+    """What a rule knows about the message itself."""
+    return {
+        "intent": ticket.intent.value,
+        "urgency": ticket.urgency.value,
+        "signals": sorted({signal.kind for signal in ticket.signals}),
+        "channel": ticket.channel,
+        "message_length": len(ticket.message),
+        "confidence": float(ticket.reading.confidence),
+    }

@@ -1,0 +1,215 @@
+"""The policy's shape, validated by pydantic: the `Policy` the engine reads.
+
+Structural rules live here (types, unknown fields, ranges); rules that relate one section
+to another (a queue naming an unknown segment, ...) live in `checks.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import ROUND_DOWN, Decimal
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator
+
+from rapport.domain.decision import EscalationLevel, OfferKind
+from rapport.domain.ticket import Intent, Urgency
+from rapport.policy.durations import parse_duration
+from rapport.policy.expressions import Expression, compile_expression
+
+CENT = Decimal("0.01")
+MAX_MONEY = Decimal("1000000000")  # a limit above a billion is a typo, not a policy
+
+
+def _to_rule(value: object, *, allow_segment: bool = True) -> Expression:
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError('expected a CEL expression in a string, e.g. "customer.orders_count >= 3"')
+    return compile_expression(value, allow_segment=allow_segment)
+
+
+def _to_segment_rule(value: object) -> Expression:
+    return _to_rule(value, allow_segment=False)
+
+
+def _to_amount(value: object) -> Decimal | Expression:
+    """A number is a fixed amount; a string is a CEL expression such as `order.total * 0.5`."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number or a CEL expression, got a boolean")
+    if isinstance(value, int | float):
+        amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if not amount.is_finite():
+            raise ValueError("must be a finite number")
+        if amount < 0:
+            raise ValueError("must not be negative")
+        return amount
+    if isinstance(value, str):
+        return compile_expression(value)
+    raise ValueError('expected a number or a CEL expression such as "order.total * 0.5"')
+
+
+def _round_down_to_cents(value: Decimal) -> Decimal:
+    # Rounding down keeps a limit of 99.999 from allowing 100.00.
+    return value.quantize(CENT, rounding=ROUND_DOWN)
+
+
+Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+Rule = Annotated[Expression, PlainValidator(_to_rule)]
+SegmentRule = Annotated[Expression, PlainValidator(_to_segment_rule)]
+Amount = Annotated[Decimal | Expression, PlainValidator(_to_amount)]
+Duration = Annotated[timedelta, PlainValidator(parse_duration)]
+Money = Annotated[Decimal, Field(ge=0, le=MAX_MONEY), AfterValidator(_round_down_to_cents)]
+Percent = Annotated[Decimal, Field(ge=0, le=100), AfterValidator(_round_down_to_cents)]
+Shipping = Literal["standard", "express", "overnight"]
+Sender = Literal["agent", "senior", "manager", "system"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class Brand(_Model):
+    """How replies present the merchant (read by the reply drafter)."""
+
+    store_name: str = "our store"
+    agent_name: str = "Customer care"
+    sign_off: str = "Warm regards"
+    locale: str = "en_US"
+
+
+class Segment(_Model):
+    """A kind of customer; the first segment whose `when` holds wins."""
+
+    name: Name
+    when: SegmentRule = Field(default_factory=lambda: compile_expression("true"))
+
+
+class Queue(_Model):
+    """Where tickets of some segments go, how fast they are answered, who takes escalations."""
+
+    name: Name
+    segments: list[Name] = Field(min_length=1)
+    first_response: Duration
+    escalate_to: EscalationLevel = EscalationLevel.AGENT
+
+
+class Limits(_Model):
+    """The authority granted for one segment: nothing above these is ever offered."""
+
+    max_refund: Money
+    max_credit: Money
+    max_discount_percent: Percent
+    credit_budget_90d: Money
+    refund_budget_90d: Money | None = None
+    max_order_value_for_auto: Money | None = None
+
+
+class ResolutionRule(_Model):
+    """One rule of an intent: when it holds, offer this (then the limits apply)."""
+
+    when: Rule | None = None
+    offer: OfferKind
+    amount: Amount | None = None
+    percent: Amount | None = None
+    shipping: Shipping | None = None
+    requires_return: bool | None = None
+    reason: str | None = Field(default=None, min_length=1)
+
+
+class ToneRule(_Model):
+    """How replies to a segment should sound."""
+
+    style: str = Field(min_length=1)
+    acknowledge_history: bool = True
+
+
+class FollowUpRule(_Model):
+    """A touch scheduled `after` the reply."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    after: Duration
+    kind: str = Field(min_length=1)
+    sender: Sender = Field(default="agent", alias="from")
+    channel: str = "email"
+
+
+def _default_urgency() -> dict[Urgency, int]:
+    return {Urgency.LOW: 0, Urgency.NORMAL: 0, Urgency.HIGH: 15, Urgency.CRITICAL: 30}
+
+
+def _default_signal_bumps() -> dict[str, int]:
+    return {"chargeback_threat": 10, "legal_threat": 10, "safety_issue": 10, "repeat_contact": 5}
+
+
+def _default_escalation_signals() -> dict[str, EscalationLevel]:
+    return {
+        "chargeback_threat": EscalationLevel.MANAGER,
+        "legal_threat": EscalationLevel.MANAGER,
+        "safety_issue": EscalationLevel.SENIOR,
+    }
+
+
+class Priority(_Model):
+    """Priority = the queue's base + the urgency's bump + a bump per distinct signal."""
+
+    queue_base: dict[str, int] = Field(default_factory=dict)
+    urgency: dict[Urgency, int] = Field(default_factory=_default_urgency)
+    signals: dict[str, int] = Field(default_factory=_default_signal_bumps)
+
+
+class Escalation(_Model):
+    """When a ticket goes higher than its queue's level, or to a human at all."""
+
+    signals: dict[str, EscalationLevel] = Field(default_factory=_default_escalation_signals)
+    min_confidence: float = Field(default=0.0, ge=0.0, le=1.0)
+    when_no_rule: Literal["escalate", "none"] = "escalate"
+
+
+class Policy(_Model):
+    """A merchant's whole policy, validated and with every rule compiled."""
+
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    brand: Brand = Field(default_factory=Brand)
+    templates_dir: Path | None = None
+    segments: list[Segment] = Field(min_length=1)
+    queues: list[Queue] = Field(min_length=1)
+    limits: dict[str, Limits]
+    resolutions: dict[str, list[ResolutionRule]] = Field(default_factory=dict)
+    tone: dict[str, ToneRule] = Field(default_factory=dict)
+    follow_ups: dict[str, list[FollowUpRule]] = Field(default_factory=dict)
+    priority: Priority = Field(default_factory=Priority)
+    escalation: Escalation = Field(default_factory=Escalation)
+
+    def queue_for(self, segment: str) -> Queue:
+        """The queue that routes `segment` (every segment has one once loaded)."""
+        return next(q for q in self.queues if segment in q.segments)
+
+    def queue_base(self, queue: Queue) -> int:
+        """The queue's base priority; queues not listed rank by position (first is highest)."""
+        if queue.name in self.priority.queue_base:
+            return self.priority.queue_base[queue.name]
+        return 10 * (len(self.queues) - self.queues.index(queue))
+
+    def limits_for(self, segment: str) -> tuple[str, Limits]:
+        """The limits key that applies to `segment` (its own, else `default`) and the limits."""
+        key = segment if segment in self.limits else "default"
+        return key, self.limits[key]
+
+    def rules_for(self, intent: Intent) -> list[ResolutionRule]:
+        """The ordered resolution rules of an intent (empty when the policy has none)."""
+        return self.resolutions.get(intent.value, [])
+
+    def tone_for(self, segment: str) -> tuple[str, ToneRule]:
+        """The tone key that applies and the tone; `friendly` when the policy says nothing."""
+        for key in (segment, "default"):
+            if key in self.tone:
+                return key, self.tone[key]
+        return "built-in", ToneRule(style="friendly")
+
+    def follow_ups_for(self, segment: str) -> tuple[str, list[FollowUpRule]]:
+        """The follow-ups key that applies (segment's own, else `default`) and its list."""
+        key = segment if segment in self.follow_ups else "default"
+        return key, self.follow_ups.get(key, [])
