@@ -99,3 +99,8 @@ def test_a_confident_ticket_with_an_automatic_offer_needs_no_human(policy: Polic
 def test_the_same_inputs_always_give_the_same_decision(policy: Policy) -> None:
     ticket, customer = a_ticket(signals=("anger",)), a_vip()
     assert decide(ticket, customer, policy, NOW) == decide(ticket, customer, policy, NOW)
+
+
+def test_the_explanation_names_the_signals_read_in_the_message(policy: Policy) -> None:
+    decision = decide(a_ticket(signals=("chargeback_threat",)), a_customer(), policy, NOW)
+    assert "Signals: chargeback_threat ('chargeback_threat') -> urgency critical" in decision.explanation

@@ -31,10 +31,11 @@ def reported_errors() -> Iterator[None]:
     try:
         yield
     except PolicyError as exc:
-        err_console.print(str(exc), markup=False, highlight=False)
+        # Plain lines, never wrapped: editors and scripts parse FILE:LINE.
+        typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     except RapportError as exc:
-        err_console.print(f"error: {exc.message}", markup=False, highlight=False)
+        typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(1) from None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rapport.cli.context import console, err_console, settings, uow_factory
@@ -37,7 +38,7 @@ def run_import(source: str, file: Path | None) -> int:
     for kind, counts in sorted(report.counts.items()):
         console.print(f"{kind}: {counts.inserted} inserted, {counts.updated} updated")
     for line, message in report.errors:
-        err_console.print(f"{path}:{line}: {message}", markup=False, highlight=False)
+        typer.echo(f"{path}:{line}: {message}", err=True)
     if report.errors:
         err_console.print(f"{len(report.errors)} line(s) rejected; all other lines were imported")
         return 1

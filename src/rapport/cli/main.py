@@ -7,10 +7,9 @@ from pathlib import Path
 
 import typer
 
-from rapport.cli import triage_cmd
+from rapport.cli import model_cmd, triage_cmd
 from rapport.cli.context import (
     console,
-    err_console,
     parse_now,
     reported_errors,
     settings,
@@ -107,4 +106,5 @@ def demo(
 
 
 triage_cmd.register(app)
-__all__ = ["app", "err_console"]
+model_cmd.register(app)
+__all__ = ["app"]

@@ -31,6 +31,7 @@ def decide(ticket: Ticket, profile: CustomerProfile, policy: Policy, now: dateti
     reading = ticket.reading
     explanation = (
         f"Intent {ticket.intent.value} (confidence {reading.confidence:.2f}, from {reading.source})",
+        *_signal_notes(ticket),
         *segment.explanation,
         *routing.explanation,
         *resolution.explanation,
@@ -68,3 +69,11 @@ def _needs_human(ticket: Ticket, policy: Policy, offer: OfferKind) -> tuple[bool
     if offer is OfferKind.ESCALATE:
         return True, "Needs a human: the resolution is an escalation"
     return False, ""
+
+
+def _signal_notes(ticket: Ticket) -> list[str]:
+    """One line naming the urgency and risk signals read in the message, with their evidence."""
+    if not ticket.signals:
+        return []
+    found = "; ".join(f"{s.kind} ({s.evidence!r})" for s in ticket.signals)
+    return [f"Signals: {found} -> urgency {ticket.urgency.value}"]

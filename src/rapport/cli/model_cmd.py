@@ -1,0 +1,159 @@
+"""`rapport model train|eval|predict`: the lifecycle of the intent model."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from rapport.domain.errors import InvalidInput, RapportError
+
+DEFAULT_BITEXT = Path("../shared/data/bitext/bitext_customer_support.csv")
+
+model_app = typer.Typer(help="Train, evaluate and run the intent model.", no_args_is_help=True)
+console = Console()
+err_console = Console(stderr=True)
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    try:
+        yield
+    except RapportError as exc:
+        err_console.print(f"error: {exc.message}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+@model_app.command("train")
+def train_cmd(
+    data: list[Path] = typer.Option(
+        None, "--data", help="Bitext-format CSV(s) (instruction,intent); default ../shared/data/bitext/…"
+    ),
+    examples: list[Path] = typer.Option(
+        None, "--examples", help="Extra text,intent CSV(s); default: shipped examples."
+    ),
+    seed: int = typer.Option(7, help="Random seed: the same seed and data give the same model."),
+    out: Path = typer.Option(
+        None, "--out", help="Where to write the model (default: the packaged artifact)."
+    ),
+) -> None:
+    """Train the intent model from Bitext (held-out part excluded) and Rapport's own examples."""
+    from rapport.understanding.training import EXAMPLES_CSV, MODEL_PATH, train, training_examples
+
+    with _reported():
+        sources = data or [DEFAULT_BITEXT]
+        for path in sources:
+            if not path.exists():
+                raise InvalidInput(f"{path}: no such file (pass --data with the Bitext CSV)")
+        started = time.perf_counter()
+        rows = training_examples(sources, examples or [EXAMPLES_CSV])
+        model = train(rows, seed=seed)
+        target = out or MODEL_PATH
+        size = model.save(target)
+        console.print(
+            f"trained on {len(rows)} messages in {time.perf_counter() - started:.1f}s; "
+            f"wrote {target} ({size / 1024:.0f} KiB)"
+        )
+
+
+@model_app.command("eval")
+def eval_cmd(
+    data: Path = typer.Option(..., "--data", help="A labelled CSV."),
+    mapping: str = typer.Option(
+        "bitext", help="bitext: map Bitext intents (unmapped rows dropped); none: as is."
+    ),
+    column: str = typer.Option("instruction", help="The column holding the message."),
+    held_out: bool = typer.Option(
+        True, "--held-out/--all-rows", help="With bitext mapping: only the held-out rows the model never saw."
+    ),
+    model_path: Path = typer.Option(None, "--model", help="A model file (default: the packaged model)."),
+) -> None:
+    """Per-intent precision, recall and F1, macro-F1 and the top confusions on a labelled CSV."""
+    from rapport.understanding.evaluation import evaluate
+    from rapport.understanding.training import BITEXT_MAPPING, is_held_out, read_labelled_csv
+
+    with _reported():
+        if mapping not in ("bitext", "none"):
+            raise InvalidInput(f"--mapping {mapping!r}: use bitext or none")
+        rows = read_labelled_csv(
+            data, text_column=column, mapping=BITEXT_MAPPING if mapping == "bitext" else None
+        )
+        if mapping == "bitext" and held_out:
+            rows = [r for r in rows if is_held_out(r.text)]
+        model = _load(model_path)
+        readings = model.classify_many([r.text for r in rows])
+        result = evaluate([r.intent.value for r in rows], [r.intent.value for r in readings])
+        _print_evaluation(result, title=f"{data} ({result.rows} rows)")
+
+
+@model_app.command("predict")
+def predict_cmd(
+    data: Path = typer.Option(..., "--data", help="A CSV of messages."),
+    column: str = typer.Option("instruction", help="The column holding the message."),
+    out: Path = typer.Option(
+        ..., "--out", help="The JSON Lines file to write, one object per row, in order."
+    ),
+    model_path: Path = typer.Option(None, "--model", help="A model file (default: the packaged model)."),
+) -> None:
+    """Classify a backlog in bulk: intent, confidence and entities for every row."""
+    from rapport.understanding.entities import extract_entities
+    from rapport.understanding.training import read_texts
+
+    with _reported():
+        texts = read_texts(data, text_column=column)
+        model = _load(model_path)
+        started = time.perf_counter()
+        readings = model.classify_many(texts) if texts else []
+        with out.open("w", encoding="utf-8") as fh:
+            for text, reading in zip(texts, readings, strict=True):
+                entities = [{"kind": e.kind, "value": e.value} for e in extract_entities(text)]
+                record = {
+                    "intent": reading.intent.value,
+                    "confidence": reading.confidence,
+                    "needs_human": reading.needs_human,
+                    "entities": entities,
+                }
+                fh.write(json.dumps(record) + "\n")
+        console.print(f"wrote {len(texts)} predictions to {out} in {time.perf_counter() - started:.2f}s")
+
+
+def _load(path: Path | None):  # type: ignore[no-untyped-def]
+    from rapport.understanding.model import IntentModel, load_packaged_model
+
+    if path is not None:
+        try:
+            return IntentModel.load(path)
+        except Exception as exc:  # any unreadable file is the user's input problem, reported in one line
+            raise InvalidInput(f"{path}: not a readable intent model ({exc})") from None
+    model = load_packaged_model()
+    if model is None:
+        raise InvalidInput("no trained model is packaged; run `rapport model train` first")
+    return model
+
+
+def _print_evaluation(result, *, title: str) -> None:  # type: ignore[no-untyped-def]
+    table = Table(title=title)
+    for name in ("intent", "precision", "recall", "F1", "support"):
+        table.add_column(name, justify="left" if name == "intent" else "right")
+    for s in result.scores:
+        table.add_row(s.intent, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}", str(s.support))
+    console.print(table)
+    console.print(f"macro-F1: {result.macro_f1:.3f}   accuracy: {result.accuracy:.3f}   rows: {result.rows}")
+    if result.confusions:
+        confusions = Table(title="top confusions")
+        for name in ("true intent", "predicted", "count"):
+            confusions.add_column(name, justify="right" if name == "count" else "left")
+        for true, predicted, count in result.confusions:
+            confusions.add_row(true, predicted, str(count))
+        console.print(confusions)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `rapport model …` to the application."""
+    app.add_typer(model_app, name="model")

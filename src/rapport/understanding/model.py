@@ -1,0 +1,161 @@
+"""The intent model at run time: TF-IDF word + character n-grams, a linear SVM, calibrated probabilities.
+
+Training (rapport.understanding.training) fits the model with scikit-learn; what ships is only its
+arithmetic: vocabularies, idf weights, the SVM's coefficients and the per-class sigmoid calibration,
+as plain numpy arrays. Loading it imports neither scikit-learn nor scipy, so it takes milliseconds.
+
+A message the model is unsure about (top probability under `threshold`), or one whose words are
+mostly unknown to it (another language, gibberish), reads as `other` and is flagged for a human.
+"""
+
+from __future__ import annotations
+
+import lzma
+import pickle
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rapport.domain import Intent, IntentReading
+
+MAX_CLASSIFY_CHARS = 2_000  # the intent is stated early; bounds the work on 100 KB messages
+DEFAULT_THRESHOLD = 0.50  # measured on held-out Bitext and unseen messages: see docs/understanding.md
+MIN_KNOWN_WORD_SHARE = 0.4  # below this share of known words the text is not read as English support mail
+_WORD = re.compile(r"[a-z]{2,}")
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern, used in training
+
+
+@dataclass(slots=True)
+class IntentModel:
+    """A fitted intent model: features, weights, calibration, and the decisions around them."""
+
+    labels: tuple[str, ...]
+    word_vocabulary: dict[str, int]
+    word_idf: Any  # ndarray (word features,)
+    word_ngrams: tuple[int, int]
+    char_vocabulary: dict[str, int]
+    char_idf: Any  # ndarray (char features,)
+    char_ngrams: tuple[int, int]
+    coef: Any  # ndarray (word + char features, labels)
+    intercept: Any  # ndarray (labels,)
+    calibration_a: Any  # ndarray (labels,): p = 1 / (1 + exp(a * score + b)), then normalised
+    calibration_b: Any
+    threshold: float = DEFAULT_THRESHOLD
+    metadata: dict[str, Any] = field(default_factory=dict)
+    source: str = "model"
+
+    def probabilities(self, texts: Sequence[str]) -> Any:
+        """Calibrated class probabilities (rows: texts, columns: `labels`)."""
+        return np.array([self._probabilities(prepare(t)) for t in texts]).reshape(
+            len(texts), len(self.labels)
+        )
+
+    def classify(self, text: str) -> IntentReading:
+        """The intent of one message, how sure the model is, and whether a human should look."""
+        return self._reading(text, self._probabilities(prepare(text)))
+
+    def classify_many(self, texts: Sequence[str]) -> list[IntentReading]:
+        """Intents of many messages, in order."""
+        return [self.classify(t) for t in texts]
+
+    def _reading(self, text: str, row: Any) -> IntentReading:
+        best = int(row.argmax())
+        confidence = round(float(row[best]), 3)
+        unknown_words = known_word_share(text, self.word_vocabulary) < MIN_KNOWN_WORD_SHARE
+        if confidence < self.threshold or unknown_words:
+            return IntentReading(Intent.OTHER, confidence, self.source, needs_human=True)
+        intent = Intent(self.labels[best])
+        return IntentReading(intent, confidence, self.source, needs_human=intent == Intent.OTHER)
+
+    def _probabilities(self, prepared: str) -> Any:
+        tokens = _TOKEN.findall(prepared)
+        grams = list(tokens) if self.word_ngrams[0] == 1 else []
+        for n in range(max(2, self.word_ngrams[0]), self.word_ngrams[1] + 1):
+            grams += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+        word_idx, word_val = _tfidf(grams, self.word_vocabulary, self.word_idf)
+        char_idx, char_val = _tfidf(
+            _char_grams(prepared, self.char_ngrams), self.char_vocabulary, self.char_idf
+        )
+        scores = self.intercept.copy()
+        if len(word_idx):
+            scores += word_val @ self.coef[word_idx]
+        if len(char_idx):
+            scores += char_val @ self.coef[char_idx + len(self.word_vocabulary)]
+        calibrated = 1.0 / (1.0 + np.exp(self.calibration_a * scores + self.calibration_b))
+        total = calibrated.sum()
+        return calibrated / total if total > 0 else np.full_like(calibrated, 1.0 / len(calibrated))
+
+    def save(self, path: Path) -> int:
+        """Write the model (xz-compressed pickle of plain arrays, joblib-readable); returns its size."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with lzma.open(path, "wb", preset=6) as fh:
+            pickle.dump(self, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        return path.stat().st_size
+
+    @staticmethod
+    def load(path: Path) -> IntentModel:
+        """Read a model written by `save` (only load model files you trust: this is a pickle)."""
+        with lzma.open(path, "rb") as fh:
+            model = pickle.load(fh)
+        if not isinstance(model, IntentModel):
+            raise TypeError(f"{path} does not hold a Rapport intent model")
+        return model
+
+
+def _tfidf(grams: list[str], vocabulary: dict[str, int], idf: Any) -> tuple[Any, Any]:
+    """Sublinear tf x idf, l2-normalised, of the known grams (as TfidfVectorizer(sublinear_tf=True))."""
+    counts: dict[int, int] = {}
+    for gram in grams:
+        index = vocabulary.get(gram)
+        if index is not None:
+            counts[index] = counts.get(index, 0) + 1
+    if not counts:
+        return np.empty(0, dtype=np.int64), np.empty(0)
+    idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+    values = (1.0 + np.log(np.fromiter(counts.values(), dtype=float, count=len(counts)))) * idf[idx]
+    return idx, values / np.sqrt(values @ values)
+
+
+def _char_grams(text: str, ngrams: tuple[int, int]) -> list[str]:
+    """Character n-grams inside word boundaries, padded with spaces (as analyzer='char_wb')."""
+    low, high = ngrams
+    grams: list[str] = []
+    for token in text.split():
+        padded = f" {token} "
+        size = len(padded)
+        for n in range(low, high + 1):
+            if n > size:
+                if n == low:
+                    grams.append(padded)
+                break
+            grams += [padded[i : i + n] for i in range(size - n + 1)]
+    return grams
+
+
+def prepare(text: str) -> str:
+    """The text the model sees: bounded in length, lowercased, digits folded (numbers carry no intent)."""
+    return re.sub(r"\d+", "0", (text or "")[:MAX_CLASSIFY_CHARS].lower())
+
+
+def known_word_share(text: str, vocabulary: dict[str, int]) -> float:
+    """The share of the message's words the model knows (0.0 for text without words)."""
+    words = _WORD.findall(text[:MAX_CLASSIFY_CHARS].lower())
+    if not words:
+        return 0.0
+    return sum(1 for w in words if w in vocabulary) / len(words)
+
+
+@lru_cache(maxsize=1)
+def load_packaged_model() -> IntentModel | None:
+    """The trained model shipped with the package, or None when it is absent or unreadable."""
+    from rapport.understanding.training import MODEL_PATH
+
+    try:
+        return IntentModel.load(MODEL_PATH)
+    except Exception:  # a missing or incompatible artifact falls back to keywords rather than failing triage
+        return None

@@ -1,0 +1,59 @@
+"""Read one inbound message: intent, entities and signals, behind one call."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol
+
+from rapport.domain import Entity, IntentReading, OrderSummary, Signal
+from rapport.understanding.entities import extract_entities
+from rapport.understanding.keywords import KeywordClassifier
+from rapport.understanding.signals import detect_signals
+
+
+class IntentClassifier(Protocol):
+    """Anything that reads the intent of a message."""
+
+    def classify(self, text: str) -> IntentReading:
+        """The intent of `text`, its confidence, and whether a human should look."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReading:
+    """What was read from one message."""
+
+    reading: IntentReading
+    entities: tuple[Entity, ...]
+    signals: tuple[Signal, ...]
+
+
+@lru_cache(maxsize=1)
+def default_classifier() -> IntentClassifier:
+    """The packaged trained model when it loads, else the keyword baseline (loaded once per process)."""
+    from rapport.understanding.model import load_packaged_model
+
+    model = load_packaged_model()
+    return model if model is not None else KeywordClassifier()
+
+
+def read_message(
+    text: str,
+    *,
+    classifier: IntentClassifier | None = None,
+    known_orders: Sequence[OrderSummary] = (),
+    contacts_last_90d: int = 0,
+) -> MessageReading:
+    """Intent (default: the trained model), entities and urgency signals of one customer message.
+
+    Never raises on odd input: empty, huge or non-English text reads as `other`, flagged for a human.
+    """
+    text = text or ""
+    chosen = classifier if classifier is not None else default_classifier()
+    return MessageReading(
+        reading=chosen.classify(text),
+        entities=extract_entities(text, known_orders=known_orders),
+        signals=detect_signals(text, contacts_last_90d=contacts_last_90d),
+    )

@@ -1,0 +1,194 @@
+"""Train Rapport's intent model from Bitext (mapped to Rapport's intents) and Rapport's own examples.
+
+The Bitext held-out part is fixed before any training by a stable hash of each message's text
+(`is_held_out`), so `rapport model eval --held-out` scores only rows the shipped model never saw.
+"""
+
+from __future__ import annotations
+
+import csv
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rapport.domain import Intent
+from rapport.domain.errors import InvalidInput
+from rapport.understanding.model import IntentModel, prepare
+
+DATA_DIR = Path(__file__).with_name("data")
+EXAMPLES_CSV = DATA_DIR / "examples.csv"
+MODEL_PATH = DATA_DIR / "intent_model.joblib"
+HELD_OUT_BUCKETS = 5  # one bucket in five (20 %) of Bitext is held out
+
+# ../shared/data/bitext/README.md: Bitext intent -> Rapport intent. Bitext intents not listed are dropped.
+BITEXT_MAPPING: dict[str, Intent] = {
+    "cancel_order": Intent.CANCEL_ORDER,
+    "change_order": Intent.CHANGE_ORDER,
+    "change_shipping_address": Intent.CHANGE_ORDER,
+    "track_order": Intent.WHERE_IS_MY_ORDER,
+    "delivery_period": Intent.WHERE_IS_MY_ORDER,
+    "get_refund": Intent.REFUND_REQUEST,
+    "track_refund": Intent.REFUND_REQUEST,
+    "check_refund_policy": Intent.REFUND_REQUEST,
+    "payment_issue": Intent.BILLING_ISSUE,
+    "check_invoice": Intent.BILLING_ISSUE,
+    "get_invoice": Intent.BILLING_ISSUE,
+    "check_payment_methods": Intent.BILLING_ISSUE,
+    "check_cancellation_fee": Intent.BILLING_ISSUE,
+    "complaint": Intent.FEEDBACK,
+    "review": Intent.FEEDBACK,
+    "contact_customer_service": Intent.HUMAN_REQUEST,
+    "contact_human_agent": Intent.HUMAN_REQUEST,
+    "create_account": Intent.ACCOUNT_ISSUE,
+    "delete_account": Intent.ACCOUNT_ISSUE,
+    "edit_account": Intent.ACCOUNT_ISSUE,
+    "recover_password": Intent.ACCOUNT_ISSUE,
+    "registration_problems": Intent.ACCOUNT_ISSUE,
+    "switch_account": Intent.ACCOUNT_ISSUE,
+    "set_up_shipping_address": Intent.ACCOUNT_ISSUE,
+    "newsletter_subscription": Intent.ACCOUNT_ISSUE,
+    "delivery_options": Intent.PRODUCT_QUESTION,
+    "place_order": Intent.PRODUCT_QUESTION,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One labelled message."""
+
+    text: str
+    intent: Intent
+
+
+def is_held_out(text: str) -> bool:
+    """Whether a Bitext message belongs to the held-out part (stable: depends on the text only)."""
+    return zlib.crc32(text.encode("utf-8")) % HELD_OUT_BUCKETS == 0
+
+
+def read_labelled_csv(
+    path: Path, *, text_column: str = "text", mapping: dict[str, Intent] | None = None
+) -> list[Example]:
+    """Labelled rows of a CSV (`text_column` + `intent`); `mapping` maps labels and drops unmapped rows.
+
+    Raises InvalidInput naming the file and line for a missing column or an unknown intent.
+    """
+    examples: list[Example] = []
+    with _open_csv(path) as fh:
+        reader = csv.DictReader(fh)
+        _require_columns(path, reader.fieldnames, (text_column, "intent"))
+        for line, row in enumerate(reader, start=2):
+            label = (row.get("intent") or "").strip()
+            if mapping is not None:
+                if label in mapping:
+                    examples.append(Example(row[text_column] or "", mapping[label]))
+                continue
+            try:
+                examples.append(Example(row[text_column] or "", Intent(label)))
+            except ValueError:
+                raise InvalidInput(f"{path}:{line}: unknown intent {label!r}") from None
+    return examples
+
+
+def read_texts(path: Path, *, text_column: str) -> list[str]:
+    """The messages in one column of a CSV, in file order."""
+    with _open_csv(path) as fh:
+        reader = csv.DictReader(fh)
+        _require_columns(path, reader.fieldnames, (text_column,))
+        return [row[text_column] or "" for row in reader]
+
+
+def _open_csv(path: Path):  # type: ignore[no-untyped-def]
+    try:
+        return path.open(newline="", encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _require_columns(path: Path, present: Sequence[str] | None, needed: Iterable[str]) -> None:
+    missing = [c for c in needed if c not in (present or ())]
+    if missing:
+        raise InvalidInput(
+            f"{path}:1: missing column(s) {', '.join(missing)}; found {', '.join(present or ())}"
+        )
+
+
+def training_examples(
+    data_csvs: Sequence[Path], extra_csvs: Sequence[Path] = (EXAMPLES_CSV,)
+) -> list[Example]:
+    """Labelled messages for training, from CSVs of either shape, read by their header.
+
+    Bitext-shaped files (`instruction`, `intent`) are mapped to Rapport's intents and their held-out part
+    is left out; Rapport-shaped files (`text`, `intent`) are used whole.
+    """
+    examples: list[Example] = []
+    for path in [*data_csvs, *extra_csvs]:
+        if "instruction" in _header(path):
+            rows = read_labelled_csv(path, text_column="instruction", mapping=BITEXT_MAPPING)
+            examples += [e for e in rows if not is_held_out(e.text)]
+        else:
+            examples += read_labelled_csv(path)
+    return examples
+
+
+def _header(path: Path) -> list[str]:
+    with _open_csv(path) as fh:
+        return next(csv.reader(fh), [])
+
+
+def train(examples: Sequence[Example], *, seed: int = 7) -> IntentModel:
+    """Fit the intent model on labelled examples; the same seed and examples give the same model."""
+    if len({e.intent for e in examples}) < 2:
+        raise InvalidInput("training needs labelled examples of at least two intents")
+    word, char, calibrated = fit_pipeline(
+        [e.text for e in examples], [e.intent.value for e in examples], seed=seed
+    )
+    model = export_model(word, char, calibrated)
+    model.metadata.update(seed=seed, rows=len(examples))
+    return model
+
+
+def fit_pipeline(texts: Sequence[str], labels: Sequence[str], *, seed: int) -> tuple[Any, Any, Any]:
+    """scikit-learn: TF-IDF word 1-2-grams and char_wb 2-5-grams, a linear SVM with sigmoid calibration."""
+    from scipy.sparse import hstack
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.svm import LinearSVC
+
+    word = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=20_000)
+    char = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(2, 5), min_df=3, sublinear_tf=True, max_features=40_000
+    )
+    prepared = [prepare(t) for t in texts]
+    features = hstack([word.fit_transform(prepared), char.fit_transform(prepared)]).tocsr()
+    svm = LinearSVC(C=0.5, class_weight="balanced", random_state=seed)
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
+    # ensemble=False: calibrate on out-of-fold scores, keep one SVM fitted on everything (one weight matrix)
+    calibrated = CalibratedClassifierCV(svm, method="sigmoid", cv=folds, ensemble=False)
+    calibrated.fit(features, list(labels))
+    return word, char, calibrated
+
+
+def export_model(word: Any, char: Any, calibrated: Any) -> IntentModel:
+    """The fitted pipeline's arithmetic as plain arrays: what ships and runs without scikit-learn."""
+    inner = calibrated.calibrated_classifiers_[0]
+    svm = inner.estimator
+    if len(svm.classes_) < 3:
+        raise InvalidInput("training needs labelled examples of at least three intents")
+    return IntentModel(
+        labels=tuple(str(c) for c in svm.classes_),
+        word_vocabulary={str(k): int(v) for k, v in word.vocabulary_.items()},
+        word_idf=np.asarray(word.idf_, dtype=float),
+        word_ngrams=word.ngram_range,
+        char_vocabulary={str(k): int(v) for k, v in char.vocabulary_.items()},
+        char_idf=np.asarray(char.idf_, dtype=float),
+        char_ngrams=char.ngram_range,
+        coef=np.ascontiguousarray(svm.coef_.T, dtype=float),
+        intercept=np.asarray(svm.intercept_, dtype=float),
+        calibration_a=np.array([c.a_ for c in inner.calibrators], dtype=float),
+        calibration_b=np.array([c.b_ for c in inner.calibrators], dtype=float),
+    )

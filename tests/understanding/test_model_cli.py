@@ -1,0 +1,95 @@
+"""`rapport model train|eval|predict` through Typer's test runner, on a tiny app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from rapport.cli.model_cmd import register
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def app() -> typer.Typer:
+    application = typer.Typer()
+
+    @application.callback()
+    def root() -> None:
+        """A stand-in for the `rapport` application."""
+
+    register(application)
+    return application
+
+
+@pytest.fixture
+def messages(tmp_path: Path) -> Path:
+    path = tmp_path / "messages.csv"
+    path.write_text(
+        "instruction,intent\n"
+        '"the mug arrived broken, order #1042",damaged_item\n'
+        "cancel order 1042 please,cancel_order\n"
+        "where is my parcel? tracking 1Z999AA10123456784,where_is_my_order\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_predict_writes_one_json_object_per_row_in_order(
+    app: typer.Typer, messages: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["model", "predict", "--data", str(messages), "--out", str(out)])
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert (result.exit_code, [r["intent"] for r in records]) == (
+        0,
+        ["damaged_item", "cancel_order", "where_is_my_order"],
+    )
+
+
+def test_predict_includes_confidence_and_entities(app: typer.Typer, messages: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    runner.invoke(app, ["model", "predict", "--data", str(messages), "--out", str(out)])
+    first = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+    assert (0 < first["confidence"] <= 1, first["entities"]) == (
+        True,
+        [{"kind": "order_ref", "value": "1042"}],
+    )
+
+
+def test_eval_prints_per_intent_scores_and_macro_f1(app: typer.Typer, messages: Path) -> None:
+    result = runner.invoke(app, ["model", "eval", "--data", str(messages), "--mapping", "none"])
+    assert (result.exit_code, "macro-F1: 1.000" in result.output) == (0, True)
+
+
+def test_eval_of_a_missing_column_is_one_line_naming_the_file(app: typer.Typer, messages: Path) -> None:
+    result = runner.invoke(
+        app, ["model", "eval", "--data", str(messages), "--mapping", "none", "--column", "body"]
+    )
+    assert (result.exit_code, "messages.csv:1: missing column(s) body" in result.output) == (1, True)
+
+
+def test_eval_rejects_an_unknown_mapping(app: typer.Typer, messages: Path) -> None:
+    result = runner.invoke(app, ["model", "eval", "--data", str(messages), "--mapping", "zendesk"])
+    assert result.exit_code == 1
+
+
+def test_train_writes_a_model_that_predict_can_use(app: typer.Typer, messages: Path, tmp_path: Path) -> None:
+    from rapport.understanding.training import EXAMPLES_CSV
+
+    model = tmp_path / "model.joblib"
+    trained = runner.invoke(app, ["model", "train", "--data", str(EXAMPLES_CSV), "--out", str(model)])
+    out = tmp_path / "out.jsonl"
+    predicted = runner.invoke(
+        app, ["model", "predict", "--data", str(messages), "--out", str(out), "--model", str(model)]
+    )
+    assert (trained.exit_code, predicted.exit_code, len(out.read_text().splitlines())) == (0, 0, 3)
+
+
+def test_train_without_the_data_file_says_where_it_looked(app: typer.Typer, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["model", "train", "--data", str(tmp_path / "absent.csv")])
+    assert (result.exit_code, "absent.csv: no such file" in result.output) == (1, True)

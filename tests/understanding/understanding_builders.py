@@ -1,0 +1,32 @@
+"""Readable test data for the understanding tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from rapport.domain import LineItem, OrderSummary
+
+
+def an_order(
+    name: str = "#1042",
+    *,
+    id: str = "5123456789012",
+    day: int = 1,
+    fulfillment_status: str = "fulfilled",
+    financial_status: str = "paid",
+    items: tuple[str, ...] = ("Ceramic Mug - Blue",),
+    cancelled: bool = False,
+) -> OrderSummary:
+    """An order with readable defaults: #1042, paid and fulfilled, one blue mug."""
+    return OrderSummary(
+        id=id,
+        name=name,
+        created_at=datetime(2026, 5, day, tzinfo=UTC),
+        total=Decimal("40.00"),
+        currency="USD",
+        financial_status=financial_status,
+        fulfillment_status=fulfillment_status,
+        line_items=tuple(LineItem(title=t, price=Decimal("20.00")) for t in items),
+        cancelled=cancelled,
+    )
