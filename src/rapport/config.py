@@ -30,7 +30,9 @@ class Settings(BaseSettings):
     shopify_shop: str = ""  # e.g. "acme.myshopify.com"
     shopify_access_token: SecretStr = SecretStr("")
     shopify_api_version: str = "2025-01"
-    shopify_api_base_url: str = ""  # override for tests and proxies; default https://{shop}/admin/api/{version}
+    shopify_api_base_url: str = (
+        ""  # override for tests and proxies; default https://{shop}/admin/api/{version}
+    )
     shopify_webhook_secret: SecretStr = SecretStr("")
 
 

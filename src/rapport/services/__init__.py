@@ -1,0 +1,1 @@
+"""Use cases that open a unit of work: triage, import."""

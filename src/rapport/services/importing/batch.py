@@ -1,0 +1,206 @@
+"""Writing validated lines in batches: customers first, then what refers to them; one commit per batch."""
+
+from __future__ import annotations
+
+from collections import ChainMap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
+
+from rapport.services.importing.lines import AnyLine, ContactLine, CustomerLine, OrderLine, SubscriptionLine
+from rapport.services.importing.report import ImportReport
+from rapport.store.records import (
+    ContactRecord,
+    CustomerRecord,
+    LineItemRecord,
+    OrderRecord,
+    SubscriptionRecord,
+    UpsertOutcome,
+)
+from rapport.store.unit_of_work import UnitOfWork
+
+Numbered = tuple[int, AnyLine]  # (line number, record)
+Dependent = OrderLine | SubscriptionLine | ContactLine
+
+
+@dataclass
+class BatchResult:
+    """What one batch did, applied to the report only once its transaction committed."""
+
+    customer_ids: dict[str, int] = field(default_factory=dict)
+    counts: list[tuple[str, str]] = field(default_factory=list)  # (kind, "inserted" | "updated")
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    deferred: list[Numbered] = field(default_factory=list)
+
+
+class BatchWriter:
+    """Buffers lines and writes them a batch at a time; lines whose customer is not known yet wait.
+
+    A line can refer to a customer defined later in the file: it is deferred, and retried once the
+    whole file has been read (`finish`). A batch the database refuses (integrity or data error) is
+    retried line by line, so one bad record cannot keep good ones out; other database errors abort.
+    """
+
+    def __init__(
+        self, uow_factory: Callable[[], UnitOfWork], *, merchant_id: int, currency: str, report: ImportReport
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.merchant_id = merchant_id
+        self.currency = currency
+        self.report = report
+        self.customer_ids: dict[str, int] = {}  # external id -> row id, of committed customers
+        self.deferred: list[Numbered] = []
+
+    def write(self, lines: Sequence[Numbered], *, final: bool = False) -> None:
+        """Write these lines in one transaction (or one by one, if the database refuses the batch)."""
+        try:
+            result = self._commit(lines, final=final)
+        except (IntegrityError, DataError) as exc:  # a record the database refuses; other errors abort
+            if len(lines) == 1:
+                number, line = lines[0]
+                self.report.errors.append((number, f"{line.kind}: could not be stored: {_first_line(exc)}"))
+                return
+            for one in sorted(lines, key=lambda n: n[1].kind != "customer"):
+                self.write([one], final=final)
+            return
+        self.customer_ids.update(result.customer_ids)
+        for kind, change in result.counts:
+            self.report.count(kind, change)
+        self.report.errors.extend(result.errors)
+        self.deferred.extend(result.deferred)
+
+    def finish(self, batch_size: int) -> None:
+        """Write the lines that waited for a customer defined later; those still unresolved are errors."""
+        waiting, self.deferred = self.deferred, []
+        for start in range(0, len(waiting), batch_size):
+            self.write(waiting[start : start + batch_size], final=True)
+
+    def _commit(self, lines: Sequence[Numbered], *, final: bool) -> BatchResult:
+        result = BatchResult()
+        with self.uow_factory() as uow:
+            customers = [(n, line) for n, line in lines if isinstance(line, CustomerLine)]
+            self._write_customers(uow, customers, result)
+            others = [(n, line) for n, line in lines if not isinstance(line, CustomerLine)]
+            self._write_dependents(uow, others, result, final=final)
+            uow.commit()
+        return result
+
+    def _write_customers(
+        self, uow: UnitOfWork, lines: list[tuple[int, CustomerLine]], result: BatchResult
+    ) -> None:
+        if not lines:
+            return
+        owners = uow.customers.owners_of_emails(
+            merchant_id=self.merchant_id,
+            emails={line.email for _, line in lines},
+        )
+        accepted: list[tuple[int, CustomerLine]] = []
+        for number, line in lines:
+            owner = owners.setdefault(line.email, line.id)
+            if owner != line.id:
+                result.errors.append(
+                    (number, f"customer: email: {line.email} already belongs to customer {owner!r}")
+                )
+                continue
+            accepted.append((number, line))
+        outcome = uow.customers.upsert_many(
+            merchant_id=self.merchant_id, records=[_customer(line) for _, line in accepted]
+        )
+        result.customer_ids.update(outcome.ids)
+        _count("customer", [line.id for _, line in accepted], outcome, result)
+
+    def _write_dependents(
+        self, uow: UnitOfWork, lines: list[tuple[int, Dependent]], result: BatchResult, *, final: bool
+    ) -> None:
+        # Looked up in this batch's customers first, then in those of committed batches (not copied).
+        known = ChainMap(result.customer_ids, self.customer_ids)
+        missing = {line.customer_id for _, line in lines if line.customer_id not in known}
+        result.customer_ids.update(
+            uow.customers.ids_by_external_id(merchant_id=self.merchant_id, external_ids=missing)
+        )
+        ready: dict[str, list[tuple[str, int, Dependent]]] = {"order": [], "subscription": [], "contact": []}
+        for number, line in lines:
+            ref = line.customer_id
+            if ref in known:
+                ready[line.kind].append((line.id, known[ref], line))
+            elif final:
+                result.errors.append(
+                    (number, f"{line.kind}: customer_id: no customer {ref!r} in this store or file")
+                )
+            else:
+                result.deferred.append((number, line))
+        repositories = {"order": uow.orders, "subscription": uow.subscriptions, "contact": uow.contacts}
+        for kind, items in ready.items():
+            if items:
+                records = [self._record(customer_id, line) for _, customer_id, line in items]
+                outcome = repositories[kind].upsert_many(merchant_id=self.merchant_id, records=records)  # type: ignore[attr-defined]
+                _count(kind, [ext for ext, _, _ in items], outcome, result)
+
+    def _record(self, customer_id: int, line: Dependent) -> OrderRecord | SubscriptionRecord | ContactRecord:
+        if isinstance(line, OrderLine):
+            return OrderRecord(
+                external_id=line.id,
+                customer_id=customer_id,
+                name=line.name or f"#{line.id}",
+                created_at=line.created_at,
+                total=line.total,
+                currency=line.currency or self.currency,
+                financial_status=line.financial_status,
+                fulfillment_status=line.fulfillment_status,
+                cancelled_at=line.cancelled_at,
+                updated_at=line.updated_at,
+                line_items=tuple(
+                    LineItemRecord(i.title, i.quantity, i.price, i.sku) for i in line.line_items
+                ),
+            )
+        if isinstance(line, SubscriptionLine):
+            return SubscriptionRecord(
+                external_id=line.id,
+                customer_id=customer_id,
+                status=line.status,
+                currency=line.currency or self.currency,
+                product=line.product,
+                price=line.price,
+                next_billing_at=line.next_billing_at,
+            )
+        granted = line.granted
+        return ContactRecord(
+            external_id=line.id,
+            customer_id=customer_id,
+            created_at=line.created_at,
+            intent=line.intent,
+            outcome=line.outcome,
+            granted_offer=granted.offer.value if granted else None,
+            granted_amount=granted.amount if granted else None,
+            granted_currency=(granted.currency or self.currency) if granted else None,
+        )
+
+
+def _customer(line: CustomerLine) -> CustomerRecord:
+    return CustomerRecord(
+        external_id=line.id,
+        email=line.email,
+        first_name=line.first_name,
+        last_name=line.last_name,
+        locale=line.locale,
+        created_at=line.created_at,
+        tags=tuple(line.tags),
+        loyalty_tier=line.loyalty_tier,
+        loyalty_points=line.loyalty_points,
+        accepts_marketing=line.accepts_marketing,
+        updated_at=line.updated_at,
+    )
+
+
+def _count(kind: str, external_ids: list[str], outcome: UpsertOutcome, result: BatchResult) -> None:
+    # A record seen before (in the store, or earlier in this batch) is an update, in file order.
+    seen = set(outcome.existing)
+    for ext in external_ids:
+        result.counts.append((kind, "updated" if ext in seen else "inserted"))
+        seen.add(ext)
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__

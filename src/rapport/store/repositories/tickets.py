@@ -1,0 +1,102 @@
+"""Triaged tickets and the decisions taken for them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from rapport.domain import CustomerProfile, Decision, Ticket
+from rapport.domain.serialize import decision_to_dict
+from rapport.store.models import Customer, DecisionRecord, Order, TicketRecord
+from rapport.store.repositories.customers import normalize_email
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedTicket:
+    """A ticket as stored, with its decision as `decision_to_dict` wrote it."""
+
+    id: int
+    email: str
+    message: str
+    received_at: datetime
+    intent: str
+    order_name: str | None
+    decision: dict[str, Any]
+
+
+class TicketRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(
+        self, *, merchant_id: int, ticket: Ticket, decision: Decision, profile: CustomerProfile | None = None
+    ) -> int:
+        """Store the ticket and its decision; returns the ticket's row id.
+
+        The ticket is linked to the customer with its e-mail and to its order, when the store knows them.
+        """
+        row = TicketRecord(
+            merchant_id=merchant_id,
+            customer_id=self._customer_id(merchant_id, ticket.email),
+            email=normalize_email(ticket.email),
+            message=ticket.message,
+            received_at=ticket.received_at,
+            channel=ticket.channel,
+            intent=ticket.intent.value,
+            order_id=self._order_id(merchant_id, ticket.order.id if ticket.order else None),
+        )
+        self.session.add(row)
+        self.session.flush()
+        self.session.add(
+            DecisionRecord(
+                merchant_id=merchant_id,
+                ticket_id=row.id,
+                created_at=ticket.received_at,
+                segment=decision.segment,
+                queue=decision.queue,
+                priority=decision.priority,
+                offer=decision.resolution.offer.value,
+                amount=decision.resolution.amount,
+                decision_json=decision_to_dict(decision),
+            )
+        )
+        self.session.flush()
+        return row.id
+
+    def for_email(self, *, merchant_id: int, email: str) -> list[RecordedTicket]:
+        """The merchant's tickets from this e-mail, newest first, with their decisions."""
+        query = (
+            select(TicketRecord, DecisionRecord.decision_json, Order.name)
+            .join(DecisionRecord, DecisionRecord.ticket_id == TicketRecord.id)
+            .outerjoin(Order, Order.id == TicketRecord.order_id)
+            .where(TicketRecord.merchant_id == merchant_id, TicketRecord.email == normalize_email(email))
+            .order_by(TicketRecord.received_at.desc(), TicketRecord.id.desc())
+        )
+        return [
+            RecordedTicket(
+                id=t.id,
+                email=t.email,
+                message=t.message,
+                received_at=t.received_at,
+                intent=t.intent,
+                order_name=order_name,
+                decision=decision,
+            )
+            for t, decision, order_name in self.session.execute(query)
+        ]
+
+    def _customer_id(self, merchant_id: int, email: str) -> int | None:
+        query = select(Customer.id).where(
+            Customer.merchant_id == merchant_id, Customer.email == normalize_email(email)
+        )
+        return self.session.scalar(query)
+
+    def _order_id(self, merchant_id: int, external_id: str | None) -> int | None:
+        if external_id is None:
+            return None
+        query = select(Order.id).where(Order.merchant_id == merchant_id, Order.external_id == external_id)
+        return self.session.scalar(query)
