@@ -1,0 +1,118 @@
+"""`rapport shopify ...`: sync the connected shop, show its sync status, run a fake shop to try it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from rapport.cli.context import console, err_console, reported_errors, settings, uow_factory
+
+shopify_app = typer.Typer(
+    help="Connect a Shopify store: sync customers and orders, check the status.", no_args_is_help=True
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `shopify` command group to the main app."""
+    app.add_typer(shopify_app, name="shopify")
+
+
+@shopify_app.command("sync")
+def sync(
+    full: bool = typer.Option(False, "--full", help="Fetch every customer, not only those changed."),
+    signals: Path | None = typer.Option(None, help="YAML file of subscription and loyalty signals."),
+) -> None:
+    """Pull customers, orders and line items through a bulk operation (resumes an interrupted sync)."""
+    from rapport.connectors.shopify.client import GraphQLClient, ShopifyEndpoint
+    from rapport.connectors.shopify.signals import load_signal_rules
+    from rapport.connectors.shopify.sync import sync_shop
+
+    with reported_errors():
+        cfg = settings()
+        endpoint = ShopifyEndpoint.from_settings(cfg)
+        rules = load_signal_rules(signals)
+        progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        )
+        with GraphQLClient(endpoint) as client, progress:
+            task = progress.add_task(f"syncing {endpoint.shop}", total=None)
+            report = sync_shop(
+                client,
+                uow_factory(),
+                merchant=cfg.merchant,
+                now=datetime.now(UTC),
+                full=full,
+                rules=rules,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        resumed = f" (resumed at line {report.resumed_from_line})" if report.resumed_from_line else ""
+        console.print(
+            f"{report.mode} sync done{resumed}: {report.customers} customers, {report.orders} orders, "
+            f"{report.stale} stale records skipped"
+        )
+
+
+@shopify_app.command("status")
+def status() -> None:
+    """Last sync, counts, and the webhook backlog."""
+    from rapport.connectors.shopify import queries
+    from rapport.connectors.shopify.tables import WebhookDelivery
+    from rapport.store.models import Customer, Order
+
+    with reported_errors():
+        with uow_factory()() as uow:
+            merchant_id = uow.merchants.get_or_create(slug=settings().merchant)
+            session = uow.customers.session
+            state = queries.sync_state(session, merchant_id=merchant_id)
+            counts = {
+                "customers": queries.count_rows(session, Customer, merchant_id=merchant_id),
+                "orders": queries.count_rows(session, Order, merchant_id=merchant_id),
+                "webhooks waiting": queries.count_rows(
+                    session, WebhookDelivery, merchant_id=merchant_id, status="received"
+                ),
+                "webhooks failed": queries.count_rows(
+                    session, WebhookDelivery, merchant_id=merchant_id, status="failed"
+                ),
+            }
+            uow.commit()
+        if state is None:
+            console.print("never synced: run `rapport shopify sync`")
+        else:
+            console.print(
+                f"last sync: {state.mode}, {state.status}, started {state.started_at}, "
+                f"finished {state.finished_at or '-'}, watermark {state.watermark or '-'}"
+            )
+            if state.last_error:
+                console.print(f"last error: {state.last_error}", markup=False)
+        for name, value in counts.items():
+            console.print(f"{name}: {value}")
+
+
+@shopify_app.command("fake-server")
+def fake_server(
+    port: int = typer.Option(8765, help="Port on 127.0.0.1."),
+    customers: int = typer.Option(50, help="How many fake customers the shop has."),
+) -> None:
+    """Run a fake Shopify Admin API on loopback (development only) to try `rapport shopify sync`."""
+    from rapport.connectors.shopify.fake_data import build_shop
+    from rapport.connectors.shopify.fake_server import FakeShopify, FakeShopifyServer
+
+    server = FakeShopifyServer(FakeShopify(data=build_shop(customers=customers)), port=port)
+    # Plain echo, not Rich: the export line must not be wrapped, so that it can be copied.
+    typer.echo(f"fake shop on {server.admin_url} (Ctrl-C stops it); in another shell:")
+    typer.echo(
+        f"export RAPPORT_SHOPIFY_API_BASE_URL={server.admin_url} RAPPORT_SHOPIFY_ACCESS_TOKEN=shpat_fake "
+        "RAPPORT_SHOPIFY_SHOP=fake.myshopify.com"
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.server.server_close()

@@ -1,0 +1,1 @@
+"""Adapters to the systems a merchant already runs (Shopify)."""

@@ -1,0 +1,1 @@
+"""Shopify connector: GraphQL Admin client, bulk sync, webhooks and admin CSV exports."""

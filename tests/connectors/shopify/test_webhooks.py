@@ -1,0 +1,181 @@
+"""Webhooks: verified, stored once, processed idempotently — on a real database."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rapport.connectors.shopify.errors import WebhookRejected, WebhookUnauthorized
+from rapport.connectors.shopify.webhooks import WebhookReceiver
+from rapport.store.unit_of_work import UnitOfWork
+
+from .conftest import NOW, profile_of
+
+SECRET = "whsec_test"
+FIXTURE = Path(__file__).resolve().parents[3].parent / "shared/data/shopify/shopify_python_api/order.json"
+
+
+def signed(body: bytes, secret: str = SECRET) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def headers(body: bytes, topic: str, webhook_id: str = "wh-1", **extra: str) -> dict[str, str]:
+    return {
+        "X-Shopify-Hmac-Sha256": signed(body),
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Webhook-Id": webhook_id,
+        "X-Shopify-Shop-Domain": "acme.myshopify.com",
+        **extra,
+    }
+
+
+def order_payload(*, updated_at: str = "2026-11-10T10:00:00Z", financial: str = "paid", **extra: Any) -> dict:
+    return {
+        "id": 820982911946154500,
+        "name": "#1042",
+        "email": "jon@example.com",
+        "created_at": "2026-11-10T09:00:00Z",
+        "updated_at": updated_at,
+        "cancelled_at": None,
+        "currency": "USD",
+        "total_price": "80.00",
+        "financial_status": financial,
+        "fulfillment_status": None,
+        "line_items": [{"title": "Linen apron", "quantity": 2, "price": "40.00", "sku": "APRON-LN"}],
+        "customer": {
+            "id": 115310627314723950,
+            "email": "jon@example.com",
+            "first_name": "Jon",
+            "last_name": "Snow",
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z",
+            "tags": "loyalty:gold",
+        },
+        **extra,
+    }
+
+
+@pytest.fixture
+def receiver(uow_factory: Callable[[], UnitOfWork]) -> WebhookReceiver:
+    return WebhookReceiver(uow_factory, merchant="default", secret=SECRET, clock=lambda: NOW)
+
+
+def deliver(receiver: WebhookReceiver, payload: dict, topic: str, webhook_id: str = "wh-1"):  # noqa: ANN201
+    body = json.dumps(payload).encode()
+    return receiver.receive(headers(body, topic, webhook_id), body)
+
+
+def test_an_order_webhook_puts_the_order_and_its_customer_in_the_profile(
+    receiver: WebhookReceiver, uow_factory: Callable[[], UnitOfWork]
+) -> None:
+    assert deliver(receiver, order_payload(), "orders/create").status == "processed"
+    profile = profile_of(uow_factory, "jon@example.com")
+    assert (profile.orders_count, str(profile.total_spent), profile.loyalty_tier) == (1, "80.00", "gold")
+
+
+def test_a_real_shopify_order_payload_is_stored(receiver: WebhookReceiver, uow_factory) -> None:  # noqa: ANN001
+    if not FIXTURE.exists():
+        pytest.skip(f"{FIXTURE} is not available")
+    payload = json.loads(FIXTURE.read_text())["order"]
+    deliver(receiver, payload, "orders/create")
+    assert profile_of(uow_factory, "bob.norman@hostmail.com").last_order.name == "#1001"
+
+
+def test_a_wrong_hmac_is_refused(receiver: WebhookReceiver) -> None:
+    body = json.dumps(order_payload()).encode()
+    bad = {**headers(body, "orders/create"), "X-Shopify-Hmac-Sha256": signed(body, "not-the-secret")}
+    with pytest.raises(WebhookUnauthorized, match="does not match"):
+        receiver.receive(bad, body)
+
+
+def test_a_delivery_without_hmac_is_refused(receiver: WebhookReceiver) -> None:
+    body = b"{}"
+    with pytest.raises(WebhookUnauthorized, match="missing"):
+        receiver.receive({"X-Shopify-Topic": "orders/create", "X-Shopify-Webhook-Id": "x"}, body)
+
+
+def test_a_delivery_without_topic_is_rejected_naming_the_header(receiver: WebhookReceiver) -> None:
+    body = b"{}"
+    with pytest.raises(WebhookRejected, match="X-Shopify-Topic"):
+        receiver.receive({"X-Shopify-Hmac-Sha256": signed(body), "X-Shopify-Webhook-Id": "x"}, body)
+
+
+def test_a_malformed_json_body_is_rejected(receiver: WebhookReceiver) -> None:
+    body = b'{"id": 1,'
+    with pytest.raises(WebhookRejected, match="not valid JSON"):
+        receiver.receive(headers(body, "orders/create"), body)
+
+
+def test_an_unknown_topic_is_stored_and_ignored(receiver: WebhookReceiver) -> None:
+    assert deliver(receiver, {"id": 1}, "products/create").status == "ignored"
+
+
+def test_a_duplicate_delivery_is_not_processed_twice(receiver: WebhookReceiver) -> None:
+    deliver(receiver, order_payload(), "orders/create", webhook_id="same")
+    again = deliver(receiver, order_payload(), "orders/create", webhook_id="same")
+    assert (again.outcome, again.status) == ("duplicate", "processed")
+
+
+def test_an_update_older_than_the_stored_one_is_ignored(receiver: WebhookReceiver, uow_factory) -> None:  # noqa: ANN001
+    deliver(
+        receiver,
+        order_payload(updated_at="2026-11-12T00:00:00Z", financial="refunded"),
+        "orders/updated",
+        "a",
+    )
+    deliver(
+        receiver, order_payload(updated_at="2026-11-11T00:00:00Z", financial="paid"), "orders/updated", "b"
+    )
+    assert profile_of(uow_factory, "jon@example.com").last_order.financial_status == "refunded"
+
+
+def test_a_refund_webhook_marks_the_order_refunded(receiver: WebhookReceiver, uow_factory) -> None:  # noqa: ANN001
+    deliver(receiver, order_payload(), "orders/create", "a")
+    refund = {
+        "id": 1,
+        "order_id": 820982911946154500,
+        "transactions": [{"kind": "refund", "status": "success", "amount": "40.00"}],
+    }
+    deliver(receiver, refund, "refunds/create", "b")
+    assert profile_of(uow_factory, "jon@example.com").last_order.financial_status == "partially_refunded"
+
+
+def test_customer_redact_deletes_the_customer(receiver: WebhookReceiver, uow_factory) -> None:  # noqa: ANN001
+    deliver(receiver, order_payload(), "orders/create", "a")
+    redact = {
+        "shop_domain": "acme.myshopify.com",
+        "customer": {"id": 115310627314723950, "email": "jon@example.com"},
+        "orders_to_redact": [],
+    }
+    assert deliver(receiver, redact, "customers/redact", "b").status == "processed"
+    assert profile_of(uow_factory, "jon@example.com").is_known is False
+
+
+def test_customer_redact_scrubs_stored_payloads_that_name_the_customer(
+    receiver: WebhookReceiver, uow_factory
+) -> None:  # noqa: ANN001
+    deliver(receiver, order_payload(), "orders/create", "a")
+    deliver(
+        receiver,
+        {"customer": {"id": 115310627314723950, "email": "jon@example.com"}},
+        "customers/redact",
+        "b",
+    )
+    with uow_factory() as uow:
+        from rapport.connectors.shopify.tables import WebhookDelivery
+
+        first = uow.customers.session.query(WebhookDelivery).filter_by(webhook_id="a").one()
+        assert first.payload == {"redacted": True}
+
+
+def test_shop_redact_deletes_the_merchants_data(receiver: WebhookReceiver, uow_factory) -> None:  # noqa: ANN001
+    deliver(receiver, order_payload(), "orders/create", "a")
+    deliver(receiver, {"shop_id": 1, "shop_domain": "acme.myshopify.com"}, "shop/redact", "b")
+    assert profile_of(uow_factory, "jon@example.com").is_known is False
