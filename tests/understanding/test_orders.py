@@ -41,8 +41,12 @@ def test_an_unknown_reference_falls_back_to_the_intent() -> None:
     assert resolve_order(refs, [FULFILLED_OLD, OPEN_NEW], Intent.CANCEL_ORDER) is OPEN_NEW
 
 
-def test_no_order_fits_when_nothing_is_open_for_a_tracking_question() -> None:
-    assert resolve_order((), [FULFILLED_OLD], Intent.WHERE_IS_MY_ORDER) is None
+def test_a_tracking_question_with_nothing_open_is_about_the_newest_delivered_order() -> None:
+    assert resolve_order((), [FULFILLED_MID, FULFILLED_OLD], Intent.WHERE_IS_MY_ORDER) is FULFILLED_MID
+
+
+def test_no_order_fits_a_cancellation_when_nothing_is_open() -> None:
+    assert resolve_order((), [FULFILLED_OLD], Intent.CANCEL_ORDER) is None
 
 
 def test_a_general_question_takes_the_single_open_order_only() -> None:

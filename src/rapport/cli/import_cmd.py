@@ -48,8 +48,23 @@ def run_import(source: str, file: Path | None) -> int:
 def _import_shopify_csv(kind: str, file: Path) -> int:
     from rapport.connectors.shopify.csv_import import import_shopify_csv
 
-    report = import_shopify_csv(kind, file, settings())
-    return 1 if report.rejected else 0
+    with _progress() as progress:
+        task = progress.add_task(f"importing {file.name}", total=file.stat().st_size)
+        report = import_shopify_csv(
+            kind,
+            file,
+            settings(),
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    console.print(f"{kind}: {report.imported} imported from {report.rows} rows ({report.encoding})")
+    for line, message in report.errors[:20]:
+        typer.echo(f"{file}:{line}: {message}", err=True)
+    if report.rejected:
+        err_console.print(
+            f"{report.rejected} row(s) rejected, written to {report.rejects_path}; all others imported"
+        )
+        return 1
+    return 0
 
 
 def _progress() -> Progress:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from rapport.cli import model_cmd, triage_cmd
+from rapport.cli import draft_cmd, model_cmd, shopify_cmd, triage_cmd
 from rapport.cli.context import (
     console,
     parse_now,
@@ -107,4 +107,6 @@ def demo(
 
 triage_cmd.register(app)
 model_cmd.register(app)
+draft_cmd.register(app)
+shopify_cmd.register(app)
 __all__ = ["app"]

@@ -68,7 +68,12 @@ def _by_item(entities: Sequence[Entity], orders: Sequence[OrderSummary]) -> Orde
 def _fitting_intent(orders: Sequence[OrderSummary], intent: Intent) -> OrderSummary | None:
     open_orders = [o for o in orders if o.is_open]
     if intent in _OPEN_ORDER_INTENTS:
-        return open_orders[0] if open_orders else None
+        if open_orders:
+            return open_orders[0]
+        # "Where is my order" about an order marked delivered: the newest one is still the one meant.
+        if intent in (Intent.WHERE_IS_MY_ORDER, Intent.LATE_DELIVERY):
+            return next((o for o in orders if not o.cancelled), None)
+        return None
     if intent in _RECEIVED_ORDER_INTENTS:
         received = [o for o in orders if not o.cancelled and o.fulfillment_status in ("fulfilled", "partial")]
         return received[0] if received else None

@@ -1,0 +1,125 @@
+"""How fast Rapport knows a customer and decides: profile (SQL aggregates), engine, whole triage.
+
+Builds the demo store (3,000 synthetic customers, seeded) in a temporary SQLite file — or in
+PostgreSQL when RAPPORT_BENCH_DATABASE_URL is set — then times, over many customers:
+  - profile: ProfileRepository.get_profile (SQL aggregates, one customer)
+  - decide:  engine.decide (pure; CEL rules, limits, explanation)
+  - triage:  the whole service (profile + message reading + decide + recording the decision)
+
+Run: .venv/bin/python benchmarks/bench_triage.py [--customers 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from rapport.demo.showcase import DEMO_NOW
+from rapport.demo.synthetic import StoreGenerator
+from rapport.domain import Intent, IntentReading, Ticket
+from rapport.engine import decide
+from rapport.policy import default_policy
+from rapport.services.importing import import_jsonl
+from rapport.services.triage import triage
+from rapport.store.database import make_engine, session_factory, upgrade
+from rapport.store.unit_of_work import UnitOfWork
+
+
+def timed(label: str, runs: list[Callable[[], object]]) -> None:
+    samples = []
+    for run in runs:
+        start = time.perf_counter()
+        run()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+    print(
+        f"{label:<8} n={len(samples):>5}  median {statistics.median(samples):7.3f} ms  "
+        f"p99 {p99:7.3f} ms  mean {statistics.fmean(samples):7.3f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=3000)
+    parser.add_argument("--samples", type=int, default=1000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = os.environ.get("RAPPORT_BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.db"
+        engine = make_engine(url)
+        upgrade(engine)
+        sessions = session_factory(engine)
+
+        def factory() -> UnitOfWork:
+            return UnitOfWork(sessions)
+
+        path = Path(tmp) / "store.jsonl"
+        records = StoreGenerator(seed=7, now=DEMO_NOW).write(path, args.customers)
+        start = time.perf_counter()
+        report = import_jsonl(factory, path=path, merchant="default")
+        took = time.perf_counter() - start
+        print(
+            f"database {engine.dialect.name}; "
+            f"import {records:,} records in {took:.2f}s ({records / took:,.0f}/s)"
+        )
+        assert not report.errors, report.errors[:3]
+
+        rng = random.Random(1)
+        emails = [f"{r['email']}" for r in _customers(path)]
+        sample = [rng.choice(emails) for _ in range(args.samples)]
+        policy = default_policy()
+        with factory() as uow:
+            merchant_id = uow.merchants.get_or_create(slug="default")
+            uow.commit()
+
+        profiles = []
+
+        def profile_of(email: str) -> Callable[[], object]:
+            def run() -> None:
+                with factory() as uow:
+                    profiles.append(
+                        uow.profiles.get_profile(merchant_id=merchant_id, email=email, now=DEMO_NOW)
+                    )
+
+            return run
+
+        timed("profile", [profile_of(e) for e in sample])
+        reading = IntentReading(intent=Intent.DAMAGED_ITEM, confidence=0.9, source="given")
+        tickets = [
+            Ticket(
+                email=p.email,
+                message="arrived broken",
+                received_at=DEMO_NOW,
+                reading=reading,
+                order=p.last_order,
+            )
+            for p in profiles
+        ]
+        pairs = zip(tickets, profiles, strict=True)
+        timed("decide", [lambda t=t, p=p: decide(t, p, policy, DEMO_NOW) for t, p in pairs])
+        message = "Hi, my order arrived and the mug is cracked. Can you help?"
+        timed(
+            "triage",
+            [
+                lambda e=e: triage(
+                    factory, merchant="default", email=e, message=message, now=DEMO_NOW, policy=policy
+                )
+                for e in sample[: args.samples // 2]
+            ],
+        )
+
+
+def _customers(path: Path) -> list[dict[str, str]]:
+    with path.open() as lines:
+        return [r for r in map(json.loads, lines) if r["kind"] == "customer"]
+
+
+if __name__ == "__main__":
+    main()
