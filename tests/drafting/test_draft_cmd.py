@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
-import pytest
 import typer
 from typer.testing import CliRunner
 
-from rapport.cli.draft_cmd import brand_from_policy, draft_json, register
+from rapport.cli.draft_cmd import draft_json, register
 from rapport.domain import OfferKind
 from rapport.domain.serialize import decision_to_dict, order_to_dict, profile_to_dict
 from rapport.drafting import TemplateDrafter
@@ -107,21 +105,3 @@ def test_draft_json_holds_the_decision_and_the_draft_with_guardrails():
     assert shown["decision"]["resolution"]["offer"] == "replacement"
     assert shown["draft"]["body"] == draft.body_text
     assert shown["draft"]["guardrails"] == {"passed": True, "violations": []}
-
-
-@pytest.mark.parametrize(
-    ("policy", "expected"),
-    [
-        (
-            SimpleNamespace(
-                brand=SimpleNamespace(store_name="Acme", agent_name="Sam", sign_off="Cheers", locale="de_DE"),
-                templates_dir=Path("/srv/templates"),
-            ),
-            ("Acme", "Sam", "Cheers", "de_DE", Path("/srv/templates")),
-        ),
-        (SimpleNamespace(), ("our store", "The support team", "Warm regards", "en_US", None)),
-    ],
-)
-def test_brand_settings_come_from_the_policy_or_defaults(policy, expected):
-    brand = brand_from_policy(policy)
-    assert (brand.store_name, brand.agent_name, brand.sign_off, brand.locale, brand.templates_dir) == expected

@@ -1,5 +1,5 @@
-"""HTTP API: the app factory, the Shopify webhook route, health."""
+"""HTTP API: the app factory, ticket routes, the Shopify webhook route, health."""
 
-from rapport.api.app import create_app
+from rapport.api.app import app_from_environment, create_app
 
-__all__ = ["create_app"]
+__all__ = ["app_from_environment", "create_app"]

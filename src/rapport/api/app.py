@@ -10,12 +10,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from rapport.api.tickets import ticket_router
 from rapport.api.webhooks import webhook_router
-from rapport.config import Settings
+from rapport.config import Settings, load_settings
 from rapport.connectors.shopify.queries import store_units
 from rapport.connectors.shopify.signals import SignalRules
 from rapport.connectors.shopify.webhooks import WebhookReceiver
 from rapport.domain.errors import RapportError
+from rapport.policy import Policy, default_policy, load_policy
+from rapport.services.replies import llm_settings
 from rapport.store.unit_of_work import UnitOfWork
 
 
@@ -25,10 +28,13 @@ def create_app(
     uow_factory: Callable[[], UnitOfWork] | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     rules: SignalRules | None = None,
+    policy: Policy | None = None,
 ) -> FastAPI:
     """The Rapport API for `settings` (the store is migrated on creation unless a factory is given)."""
     if uow_factory is None:
         uow_factory = store_units(settings.database_url)
+    if policy is None:
+        policy = load_policy(settings.policy_path) if settings.policy_path.exists() else default_policy()
     app = FastAPI(title="Rapport", version="0.1.0")
     receiver = WebhookReceiver(
         uow_factory,
@@ -38,6 +44,11 @@ def create_app(
         rules=rules,
     )
     app.include_router(webhook_router(receiver))
+    app.include_router(
+        ticket_router(
+            uow_factory, merchant=settings.merchant, policy=policy, llm=llm_settings(settings), clock=clock
+        )
+    )
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -64,3 +75,8 @@ def create_app(
 def error_response(status: int, code: str, message: str) -> JSONResponse:
     """The one error shape of the API: {"error": {"code", "message"}}."""
     return JSONResponse(status_code=status, content={"error": {"code": code, "message": message}})
+
+
+def app_from_environment() -> FastAPI:
+    """The app as `uvicorn --factory` builds it in production: settings from the environment."""
+    return create_app(load_settings())

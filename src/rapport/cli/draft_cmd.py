@@ -10,21 +10,7 @@ from typing import Any
 
 import typer
 
-from rapport.drafting import BrandSettings, Draft, LLMSettings, check_jsonl, make_drafter
-
-
-def brand_from_policy(policy: Any) -> BrandSettings:
-    """Brand settings from a policy's optional `brand:` section and `templates_dir` (duck-typed)."""
-    brand = getattr(policy, "brand", None)
-    defaults = BrandSettings()
-    return BrandSettings(
-        store_name=getattr(brand, "store_name", None) or defaults.store_name,
-        agent_name=getattr(brand, "agent_name", None) or defaults.agent_name,
-        sign_off=getattr(brand, "sign_off", None) or defaults.sign_off,
-        locale=getattr(brand, "locale", None) or defaults.locale,
-        templates_dir=getattr(policy, "templates_dir", None),
-        support_email=getattr(brand, "support_email", None),
-    )
+from rapport.drafting import Draft, check_jsonl
 
 
 def draft_json(decision: dict[str, Any], draft: Draft) -> dict[str, Any]:
@@ -50,33 +36,19 @@ def run_check(file: Path) -> int:
     return 1 if failed else 0
 
 
-def _llm_settings() -> LLMSettings | None:
-    from rapport.cli.context import settings
-
-    cfg = settings()
-    if not cfg.llm_base_url:
-        return None
-    return LLMSettings(
-        base_url=cfg.llm_base_url,
-        model=cfg.llm_model,
-        api_key=cfg.llm_api_key.get_secret_value(),
-        timeout=cfg.llm_timeout_seconds,
-    )
-
-
 def _run_draft(options: dict[str, Any], as_json: bool) -> None:
     # Imported here so `draft check` works without a store, a policy or an engine.
-    from rapport.cli.context import console, reported_errors
+    from rapport.cli.context import console, reported_errors, settings
     from rapport.cli.render import customer_card, decision_panel
     from rapport.cli.triage_cmd import run_triage
-    from rapport.domain.serialize import decision_to_dict
+    from rapport.services.replies import draft_reply, llm_settings
+    from rapport.services.triage import triage_to_dict
 
     with reported_errors():
         result = run_triage(**options)
-        brand = brand_from_policy(result.policy)
-        draft = make_drafter(_llm_settings()).draft(result.ticket, result.profile, result.decision, brand)
+        draft = draft_reply(result, llm=llm_settings(settings()))
     if as_json:
-        typer.echo(json.dumps(draft_json(decision_to_dict(result.decision), draft), ensure_ascii=False))
+        typer.echo(json.dumps(draft_json(triage_to_dict(result), draft), ensure_ascii=False))
         return
     from rich.panel import Panel
     from rich.text import Text

@@ -105,6 +105,18 @@ def demo(
         run_demo(console=console, customers=customers, seed=seed, database=database)
 
 
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, help="Worker processes (the API is stateless; scale freely)."),
+) -> None:
+    """Run the HTTP API (ticket triage and drafts, customer cards, Shopify webhooks)."""
+    import uvicorn
+
+    uvicorn.run("rapport.api:app_from_environment", factory=True, host=host, port=port, workers=workers)
+
+
 triage_cmd.register(app)
 model_cmd.register(app)
 draft_cmd.register(app)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from rapport.cli.context import console, parse_now, policy_from, reported_errors, settings, uow_factory
 from rapport.cli.render import customer_card, decision_panel
-from rapport.domain.serialize import decision_to_dict, order_to_dict
-from rapport.services.triage import TriageResult, parse_intent, triage
+from rapport.services.triage import TriageResult, parse_intent, triage, triage_to_dict
 
 # The options of `triage`, reused verbatim by `draft` so both read a ticket the same way.
 EmailOpt = Annotated[str, typer.Option("--email", help="The customer's e-mail address.")]
@@ -39,22 +38,6 @@ def run_triage(
     )
 
 
-def triage_json(result: TriageResult) -> dict[str, Any]:
-    """The `triage --json` object: the decision's fields, the customer, and what was read from the message."""
-    ticket = result.ticket
-    return {
-        "customer": {
-            "id": result.profile.customer_id,
-            "email": result.profile.email,
-            "known": result.profile.is_known,
-        },
-        **decision_to_dict(result.decision),
-        "order": None if ticket.order is None else order_to_dict(ticket.order),
-        "entities": [{"kind": e.kind, "value": e.value} for e in ticket.entities],
-        "signals": [{"kind": s.kind, "evidence": s.evidence} for s in ticket.signals],
-    }
-
-
 def register(app: typer.Typer) -> None:
     """Add `rapport triage` to the application."""
 
@@ -74,7 +57,7 @@ def register(app: typer.Typer) -> None:
                 email=email, message=message, order=order, intent=intent, now=now, policy=policy
             )
         if as_json:
-            typer.echo(json.dumps(triage_json(result)))
+            typer.echo(json.dumps(triage_to_dict(result)))
             return
         console.print(customer_card(result.profile))
         console.print(decision_panel(result.decision))

@@ -77,6 +77,7 @@ class Brand(_Model):
     agent_name: str = "Customer care"
     sign_off: str = "Warm regards"
     locale: str = "en_US"
+    support_email: str | None = None
 
 
 class Segment(_Model):

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from rapport.domain import CustomerProfile, Decision, Intent, IntentReading, Ticket
 from rapport.domain.errors import UnknownIntent, UnknownOrder
+from rapport.domain.serialize import decision_to_dict, order_to_dict
 from rapport.engine import decide
 from rapport.policy import Policy
 from rapport.store.unit_of_work import UnitOfWork
@@ -90,3 +92,19 @@ def triage(
 def _order_ids_of(uow: UnitOfWork, merchant_id: int, profile: CustomerProfile) -> set[str]:
     summaries = uow.orders.summaries_for_customer(merchant_id=merchant_id, email=profile.email)
     return {o.id for o in summaries}
+
+
+def triage_to_dict(result: TriageResult) -> dict[str, Any]:
+    """The triage JSON (`rapport triage --json`, the API): the decision, the customer, what was read."""
+    ticket = result.ticket
+    return {
+        "customer": {
+            "id": result.profile.customer_id,
+            "email": result.profile.email,
+            "known": result.profile.is_known,
+        },
+        **decision_to_dict(result.decision),
+        "order": None if ticket.order is None else order_to_dict(ticket.order),
+        "entities": [{"kind": e.kind, "value": e.value} for e in ticket.entities],
+        "signals": [{"kind": s.kind, "evidence": s.evidence} for s in ticket.signals],
+    }
