@@ -9,14 +9,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from rich.columns import Columns
 from rich.console import Console
+from rich.panel import Panel
 from rich.progress import Progress
 from rich.table import Table
+from rich.text import Text
 
 from rapport.demo.synthetic import SHOWCASE, StoreGenerator
 from rapport.domain.serialize import money
 from rapport.policy import Policy, default_policy_text, parse_policy
 from rapport.services.importing import import_jsonl
+from rapport.services.replies import draft_reply
 from rapport.services.triage import TriageResult, triage
 from rapport.store.database import make_engine, session_factory, upgrade
 from rapport.store.unit_of_work import UnitOfWork
@@ -138,6 +142,15 @@ def _same_problem(console: Console, factory: Callable[[], UnitOfWork], policy: P
     for label, result in results:
         console.print(f"\n[bold]Why, for the {label.lower()}[/] ({result.profile.email}):")
         _print_explanation(console, result)
+    console.print("\n[bold]The replies they get[/] (template drafts, checked by the guardrails):")
+    console.print(Columns([_reply_panel(label, result) for label, result in results], equal=True))
+
+
+def _reply_panel(label: str, result: TriageResult) -> Panel:
+    draft = draft_reply(result)
+    passed = draft.guardrails is None or draft.guardrails.passed
+    title = f"{label}: guardrails {'passed' if passed else 'FAILED'}"
+    return Panel(Text(f"Subject: {draft.subject}\n\n{draft.body_text}"), title=title)
 
 
 def _print_explanation(console: Console, result: TriageResult) -> None:
