@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from rapport.domain import CustomerProfile, Decision
+from rapport.domain import CustomerProfile, Decision, ResolutionOffer
 from rapport.domain.serialize import money
 
 
@@ -60,18 +60,7 @@ def decision_panel(decision: Decision, *, title: str = "Decision") -> Panel:
     table.add_row("Queue", f"{decision.queue} (priority {decision.priority})")
     table.add_row("First response by", decision.first_response_due.strftime("%Y-%m-%d %H:%M %Z"))
     table.add_row("Escalates to", decision.escalation_level.value)
-    offer = r.offer.value
-    if r.amount is not None:
-        offer += f" {money(r.amount)} {r.currency}"
-    if r.percent is not None:
-        offer += f" {r.percent}%"
-    if r.shipping:
-        offer += f", {r.shipping} shipping"
-    if r.requires_return:
-        offer += ", return required"
-    if r.capped_by:
-        offer += f" [capped by {r.capped_by}]"
-    table.add_row("Resolution", offer)
+    table.add_row("Resolution", describe_offer(r))
     table.add_row("Tone", decision.tone.style)
     table.add_row(
         "Follow-ups",
@@ -79,3 +68,19 @@ def decision_panel(decision: Decision, *, title: str = "Decision") -> Panel:
     )
     why = Text("\n".join(f"- {line}" for line in decision.explanation), style="dim")
     return Panel(Group(table, Text("Why:", style="bold"), why), title=title)
+
+
+def describe_offer(offer: ResolutionOffer) -> str:
+    """The resolution in a few words: kind, amount or percent, shipping, return, and any cap."""
+    text = offer.offer.value
+    if offer.amount is not None:
+        text += f" {money(offer.amount)} {offer.currency}"
+    if offer.percent is not None:
+        text += f" {offer.percent}%"
+    if offer.shipping:
+        text += f", {offer.shipping} shipping"
+    if offer.requires_return:
+        text += ", return required"
+    if offer.capped_by:
+        text += f" [capped by {offer.capped_by}]"
+    return text

@@ -16,6 +16,7 @@ from rich.progress import Progress
 from rich.table import Table
 from rich.text import Text
 
+from rapport.cli.render import describe_offer
 from rapport.demo.synthetic import SHOWCASE, StoreGenerator
 from rapport.domain.serialize import money
 from rapport.policy import Policy, default_policy_text, parse_policy
@@ -129,7 +130,7 @@ def _same_problem(console: Console, factory: Callable[[], UnitOfWork], policy: P
         ),
         ("Priority / escalation", lambda r: f"{r.decision.priority} / {r.decision.escalation_level.value}"),
         ("Order", lambda r: r.ticket.order.name if r.ticket.order else "-"),
-        ("Resolution", lambda r: _offer(r)),
+        ("Resolution", lambda r: describe_offer(r.decision.resolution)),
         ("Tone", lambda r: r.decision.tone.style),
         (
             "Follow-ups",
@@ -156,17 +157,3 @@ def _reply_panel(label: str, result: TriageResult) -> Panel:
 def _print_explanation(console: Console, result: TriageResult) -> None:
     for line in result.decision.explanation:
         console.print(f"  - {line}", markup=False, highlight=False)
-
-
-def _offer(result: TriageResult) -> str:
-    r = result.decision.resolution
-    text = r.offer.value
-    if r.amount is not None:
-        text += f" {money(r.amount)} {r.currency}"
-    if r.shipping:
-        text += f", {r.shipping} shipping"
-    if r.requires_return:
-        text += ", return required"
-    if r.capped_by:
-        text += f"\n(capped by {r.capped_by})"
-    return text
