@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -71,3 +73,11 @@ def test_the_migrated_schema_matches_the_models(database_url: str) -> None:
     finally:
         engine.dispose()
     assert differences == []
+
+
+def test_processes_starting_together_all_find_the_schema_migrated(database_url: str) -> None:
+    """API processes start at once and each migrates: they must not trip over each other."""
+    spawn = multiprocessing.get_context("spawn")  # real processes, as uvicorn workers are
+    with ProcessPoolExecutor(max_workers=3, mp_context=spawn) as pool:
+        list(pool.map(upgrade, [database_url] * 3, timeout=120))
+    assert CORE_TABLES <= table_names(database_url)

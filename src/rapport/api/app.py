@@ -13,13 +13,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from rapport.api.tickets import ticket_router
 from rapport.api.webhooks import webhook_router
 from rapport.config import Settings, load_settings
-from rapport.connectors.shopify.queries import store_units
 from rapport.connectors.shopify.signals import SignalRules
 from rapport.connectors.shopify.webhooks import WebhookReceiver
 from rapport.domain.errors import RapportError
 from rapport.policy import Policy, default_policy, load_policy
 from rapport.services.replies import llm_settings
-from rapport.store.unit_of_work import UnitOfWork
+from rapport.store.unit_of_work import UnitOfWork, units_of_work
 
 
 def create_app(
@@ -32,7 +31,7 @@ def create_app(
 ) -> FastAPI:
     """The Rapport API for `settings` (the store is migrated on creation unless a factory is given)."""
     if uow_factory is None:
-        uow_factory = store_units(settings.database_url)
+        uow_factory = units_of_work(settings.database_url)
     if policy is None:
         policy = load_policy(settings.policy_path) if settings.policy_path.exists() else default_policy()
     app = FastAPI(title="Rapport", version="0.1.0")

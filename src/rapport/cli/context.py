@@ -13,8 +13,7 @@ from rich.console import Console
 from rapport.config import Settings, load_settings
 from rapport.domain.errors import InvalidInput, RapportError
 from rapport.policy import Policy, PolicyError, default_policy_text, load_policy, parse_policy
-from rapport.store.database import make_engine, session_factory, upgrade
-from rapport.store.unit_of_work import UnitOfWork
+from rapport.store.unit_of_work import UnitOfWork, units_of_work
 
 console = Console()
 err_console = Console(stderr=True)
@@ -41,11 +40,7 @@ def reported_errors() -> Iterator[None]:
 
 def uow_factory(database_url: str | None = None) -> Callable[[], UnitOfWork]:
     """A factory of units of work on the configured database, migrated to the current schema."""
-    url = database_url or settings().database_url
-    engine = make_engine(url)
-    upgrade(engine)
-    sessions = session_factory(engine)
-    return lambda: UnitOfWork(sessions)
+    return units_of_work(database_url or settings().database_url)
 
 
 def policy_from(path: Path | None) -> Policy:

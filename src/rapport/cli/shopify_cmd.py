@@ -63,24 +63,15 @@ def sync(
 @shopify_app.command("status")
 def status() -> None:
     """Last sync, counts, and the webhook backlog."""
-    from rapport.connectors.shopify import queries
-    from rapport.connectors.shopify.tables import WebhookDelivery
-    from rapport.store.models import Customer, Order
-
     with reported_errors():
         with uow_factory()() as uow:
             merchant_id = uow.merchants.get_or_create(slug=settings().merchant)
-            session = uow.customers.session
-            state = queries.sync_state(session, merchant_id=merchant_id)
+            state = uow.shopify.sync_state(merchant_id=merchant_id)
             counts = {
-                "customers": queries.count_rows(session, Customer, merchant_id=merchant_id),
-                "orders": queries.count_rows(session, Order, merchant_id=merchant_id),
-                "webhooks waiting": queries.count_rows(
-                    session, WebhookDelivery, merchant_id=merchant_id, status="received"
-                ),
-                "webhooks failed": queries.count_rows(
-                    session, WebhookDelivery, merchant_id=merchant_id, status="failed"
-                ),
+                "customers": uow.shopify.count("customers", merchant_id=merchant_id),
+                "orders": uow.shopify.count("orders", merchant_id=merchant_id),
+                "webhooks waiting": uow.shopify.count("webhooks", merchant_id=merchant_id, status="received"),
+                "webhooks failed": uow.shopify.count("webhooks", merchant_id=merchant_id, status="failed"),
             }
             uow.commit()
         if state is None:

@@ -9,10 +9,13 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+# An arbitrary constant that names "Rapport migrates the schema" among PostgreSQL advisory locks.
+MIGRATION_LOCK_KEY = 0x52415050  # "RAPP"
+WRITE_LOCK_UP_FRONT = "rapport_write_lock_up_front"  # an execution option read by the SQLite BEGIN hook
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -45,7 +48,10 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A writer that must not lose a race (a migration) takes the write lock up front; two
+        # deferred transactions that both upgrade to writing would fail with "database is locked".
+        immediate = connection.get_execution_options().get(WRITE_LOCK_UP_FRONT, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -85,7 +91,14 @@ def _run(url_or_engine: str | Engine, action: Callable[[Config], None]) -> None:
     owned = isinstance(url_or_engine, str)
     engine = make_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
     try:
-        with engine.begin() as connection:
+        # Several processes may start at once: one migrates, the others wait, then find the schema
+        # current. PostgreSQL: an advisory lock held until this transaction ends; SQLite: BEGIN IMMEDIATE.
+        with (
+            engine.connect().execution_options(**{WRITE_LOCK_UP_FRONT: True}) as connection,
+            connection.begin(),
+        ):
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             config = alembic_config()
             config.attributes["connection"] = connection
             action(config)

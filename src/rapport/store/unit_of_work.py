@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from rapport.store.database import make_engine, session_factory, upgrade
 from rapport.store.repositories import (
     ContactRepository,
     CustomerRepository,
     MerchantRepository,
+    OrderBulkRepository,
     OrderRepository,
     ProfileRepository,
+    ShopifyRepository,
     SubscriptionRepository,
     TicketRepository,
 )
@@ -23,10 +27,12 @@ class UnitOfWork:
     merchants: MerchantRepository
     customers: CustomerRepository
     orders: OrderRepository
+    bulk_orders: OrderBulkRepository
     subscriptions: SubscriptionRepository
     contacts: ContactRepository
     tickets: TicketRepository
     profiles: ProfileRepository
+    shopify: ShopifyRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -40,10 +46,12 @@ class UnitOfWork:
         self.merchants = MerchantRepository(session)
         self.customers = CustomerRepository(session)
         self.orders = OrderRepository(session)
+        self.bulk_orders = OrderBulkRepository(session)
         self.subscriptions = SubscriptionRepository(session)
         self.contacts = ContactRepository(session)
         self.tickets = TicketRepository(session)
         self.profiles = ProfileRepository(session)
+        self.shopify = ShopifyRepository(session)
         return self
 
     def __exit__(
@@ -70,3 +78,14 @@ class UnitOfWork:
         if self._session is None:
             raise RuntimeError("use the unit of work inside `with uow:`")
         return self._session
+
+
+def units_of_work(database_url: str) -> Callable[[], UnitOfWork]:
+    """A factory of units of work on `database_url`, migrated to the newest schema first.
+
+    Entrypoints (CLI, API, demo) call this once; several processes may do so at the same time.
+    """
+    engine = make_engine(database_url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    return lambda: UnitOfWork(sessions)

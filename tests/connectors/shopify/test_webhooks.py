@@ -169,7 +169,7 @@ def test_customer_redact_scrubs_stored_payloads_that_name_the_customer(
         "b",
     )
     with uow_factory() as uow:
-        from rapport.connectors.shopify.tables import WebhookDelivery
+        from rapport.store.shopify_models import WebhookDelivery
 
         first = uow.customers.session.query(WebhookDelivery).filter_by(webhook_id="a").one()
         assert first.payload == {"redacted": True}

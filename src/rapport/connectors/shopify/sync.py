@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from rapport.connectors.shopify import queries
 from rapport.connectors.shopify.bulk import customers_query, start_bulk_query, stream_lines, wait_for_bulk
 from rapport.connectors.shopify.client import GraphQLClient
 from rapport.connectors.shopify.errors import BulkOperationFailed, ShopifyError
@@ -24,8 +23,8 @@ from rapport.connectors.shopify.records import (
     order_from_graphql,
 )
 from rapport.connectors.shopify.signals import SignalRules
-from rapport.connectors.shopify.tables import SyncState
 from rapport.connectors.shopify.writer import StoreWriter
+from rapport.store.shopify_models import SyncState
 from rapport.store.unit_of_work import UnitOfWork
 
 Progress = Callable[[int, int], None]  # (lines done, lines expected)
@@ -184,7 +183,7 @@ def _flush(
             for gid, (node, parent) in batch.orders.items()
         ]
         writer.orders(orders)
-        state = uow.customers.session.get(SyncState, merchant_id)
+        state = uow.shopify.sync_state(merchant_id=merchant_id)
         assert state is not None
         state.customers_synced += writer.counts.customers
         state.orders_synced += writer.counts.orders
@@ -203,25 +202,12 @@ def _flush(
 def _load_state(uow_factory: Callable[[], UnitOfWork], merchant: str) -> tuple[int, SyncState | None]:
     with uow_factory() as uow:
         merchant_id = uow.merchants.get_or_create(slug=merchant)
-        state = queries.sync_state(uow.customers.session, merchant_id=merchant_id)
+        state = uow.shopify.sync_state(merchant_id=merchant_id)
         uow.commit()
     return merchant_id, state
 
 
 def _save(uow_factory: Callable[[], UnitOfWork], merchant_id: int, **values: Any) -> None:
     with uow_factory() as uow:
-        session = uow.customers.session
-        state = session.get(SyncState, merchant_id)
-        if state is None:
-            state = SyncState(
-                merchant_id=merchant_id,
-                status="running",
-                mode="full",
-                lines_done=0,
-                customers_synced=0,
-                orders_synced=0,
-            )
-            session.add(state)
-        for name, value in values.items():
-            setattr(state, name, value)
+        uow.shopify.save_sync_state(merchant_id=merchant_id, **values)
         uow.commit()

@@ -7,7 +7,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from rapport.connectors.shopify import queries
 from rapport.connectors.shopify.records import (
     customer_from_rest,
     numeric_id,
@@ -74,9 +73,7 @@ def _refund(uow: UnitOfWork, merchant_id: int, payload: dict[str, Any]) -> str:
         Decimal("0.00"),
     )
     order_id = str(numeric_id(payload.get("order_id")))
-    found = queries.record_refund(
-        uow.customers.session, merchant_id=merchant_id, order_external_id=order_id, refunded=refunded
-    )
+    found = uow.shopify.record_refund(merchant_id=merchant_id, order_external_id=order_id, refunded=refunded)
     return (
         f"refund of {refunded} on order {order_id} recorded" if found else f"order {order_id} not stored yet"
     )
@@ -85,10 +82,8 @@ def _refund(uow: UnitOfWork, merchant_id: int, payload: dict[str, Any]) -> str:
 def _redact_customer(uow: UnitOfWork, merchant_id: int, payload: dict[str, Any], delivery_id: int) -> str:
     customer = payload.get("customer") or {}
     external_id, email = numeric_id(customer.get("id")), customer.get("email")
-    session = uow.customers.session
-    deleted = queries.delete_customer(session, merchant_id=merchant_id, external_id=external_id, email=email)
-    scrubbed = queries.scrub_deliveries(
-        session,
+    deleted = uow.shopify.delete_customer(merchant_id=merchant_id, external_id=external_id, email=email)
+    scrubbed = uow.shopify.scrub_deliveries(
         merchant_id=merchant_id,
         needles=[email or "", f'"id": {external_id}' if external_id else ""],
         keep_id=delivery_id,
@@ -104,5 +99,5 @@ def _data_request(payload: dict[str, Any]) -> str:
 
 
 def _redact_shop(uow: UnitOfWork, merchant_id: int) -> str:
-    queries.delete_merchant_data(uow.customers.session, merchant_id=merchant_id)
+    uow.shopify.delete_merchant_data(merchant_id=merchant_id)
     return "merchant deleted"

@@ -15,10 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from rapport.connectors.shopify import queries
 from rapport.connectors.shopify.errors import WebhookRejected, WebhookUnauthorized
 from rapport.connectors.shopify.signals import SignalRules
-from rapport.connectors.shopify.tables import WebhookDelivery
 from rapport.connectors.shopify.webhook_topics import TOPICS, process_payload
 from rapport.store.unit_of_work import UnitOfWork
 
@@ -123,9 +121,7 @@ class WebhookReceiver:
         delivery = parse_delivery(headers, body)
         with self.uow_factory() as uow:
             merchant_id = uow.merchants.get_or_create(slug=self.merchant)
-            session = uow.customers.session
-            row_id = queries.insert_delivery(
-                session,
+            row_id = uow.shopify.insert_delivery(
                 {
                     "merchant_id": merchant_id,
                     "delivery_key": delivery.key,
@@ -140,8 +136,8 @@ class WebhookReceiver:
             if row_id is not None:
                 uow.commit()
                 return Receipt("stored", row_id, delivery.topic, "received")
-            seen = queries.find_delivery(
-                session, merchant_id=merchant_id, topic=delivery.topic, delivery_key=delivery.key
+            seen = uow.shopify.find_delivery(
+                merchant_id=merchant_id, topic=delivery.topic, delivery_key=delivery.key
             )
             found_id, status = (seen.id, seen.status) if seen else (None, "processed")
         return Receipt("duplicate", found_id, delivery.topic, status)
@@ -149,15 +145,13 @@ class WebhookReceiver:
     def process(self, delivery_id: int) -> Receipt:
         """Apply a stored delivery to the store, once; its status records the result."""
         with self.uow_factory() as uow:
-            session = uow.customers.session
-            row = session.get(WebhookDelivery, delivery_id)
+            row = uow.shopify.delivery(delivery_id)
             if row is None or row.status in ("processed", "ignored"):
                 status = row.status if row else "processed"
                 return Receipt("duplicate", delivery_id, row.topic if row else "", status)
             topic, merchant_id, payload = row.topic, row.merchant_id, dict(row.payload)
             if topic not in TOPICS:
-                queries.mark_delivery(
-                    session,
+                uow.shopify.mark_delivery(
                     delivery_id,
                     status="ignored",
                     detail=f"topic {topic!r} is not handled",
@@ -177,14 +171,12 @@ class WebhookReceiver:
                 )
             except Exception as exc:  # noqa: BLE001 - recorded on the delivery; a later retry reprocesses it
                 uow.rollback()
-                queries.mark_delivery(
-                    session, delivery_id, status="failed", detail=repr(exc)[:500], at=self.clock()
+                uow.shopify.mark_delivery(
+                    delivery_id, status="failed", detail=repr(exc)[:500], at=self.clock()
                 )
                 uow.commit()
                 return Receipt("stored", delivery_id, topic, "failed")
             if detail != "merchant deleted":
-                queries.mark_delivery(
-                    session, delivery_id, status="processed", detail=detail, at=self.clock()
-                )
+                uow.shopify.mark_delivery(delivery_id, status="processed", detail=detail, at=self.clock())
             uow.commit()
         return Receipt("stored", delivery_id, topic, "processed")

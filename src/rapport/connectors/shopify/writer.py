@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from rapport.connectors.shopify import queries
 from rapport.connectors.shopify.records import ShopifyCustomer, ShopifyOrder
 from rapport.connectors.shopify.signals import SignalRules
 from rapport.store import records as store
@@ -94,9 +93,8 @@ class StoreWriter:
     # -- helpers ----------------------------------------------------------------------------------
 
     def _newer(self, model: type, items: list[tuple[str, datetime | None, R]]) -> list[tuple[str, R]]:
-        stored = queries.updated_at_of(
-            self.uow.customers.session,
-            model,
+        stored = self.uow.shopify.updated_at_of(
+            "customers" if model is Customer else "orders",
             merchant_id=self.merchant_id,
             external_ids=[k for k, _, _ in items],
         )

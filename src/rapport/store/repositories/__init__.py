@@ -1,19 +1,25 @@
 """Repositories: every SQL query of Rapport lives in one of these."""
 
 from rapport.store.repositories.activity import ContactRepository, SubscriptionRepository
+from rapport.store.repositories.bulk_orders import BulkOrder, BulkValues, OrderBulkRepository
 from rapport.store.repositories.customers import CustomerRepository, normalize_email
 from rapport.store.repositories.merchants import MerchantRepository
 from rapport.store.repositories.orders import OrderRepository
 from rapport.store.repositories.profiles import ProfileRepository
+from rapport.store.repositories.shopify import ShopifyRepository
 from rapport.store.repositories.tickets import RecordedTicket, TicketRepository
 
 __all__ = [
+    "BulkOrder",
+    "BulkValues",
     "ContactRepository",
     "CustomerRepository",
     "MerchantRepository",
+    "OrderBulkRepository",
     "OrderRepository",
     "ProfileRepository",
     "RecordedTicket",
+    "ShopifyRepository",
     "SubscriptionRepository",
     "TicketRepository",
     "normalize_email",

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import rapport.connectors.shopify.tables  # noqa: F401 - registers the tables on Base.metadata for schema checks
+import rapport.store.shopify_models  # noqa: F401 - registers the tables on Base.metadata for schema checks
 
 revision: str = "0002_shopify"
 down_revision: str | None = "0001_initial"

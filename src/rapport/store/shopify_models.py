@@ -1,4 +1,4 @@
-"""The connector's own tables, on the store's `Base`: webhook deliveries and sync state.
+"""The Shopify connector's tables, on the store's `Base`: webhook deliveries and sync state.
 
 Created by migration `0002_shopify` (rapport/store/migrations/versions/0002_shopify.py).
 """
