@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
 from rapport.config import Settings, load_settings
 from rapport.domain.errors import InvalidInput, RapportError
@@ -68,3 +69,15 @@ def parse_now(value: str | None) -> datetime:
             f"--now {value!r} is not an ISO 8601 date-time (e.g. 2026-11-20T12:00:00+00:00)"
         ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def progress_bar() -> Progress:
+    """The progress bar of long work (imports, syncs), on stderr so that stdout stays parseable."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from rapport.cli.context import console, err_console, settings, uow_factory
+from rapport.cli.context import console, err_console, progress_bar, settings, uow_factory
 from rapport.domain.errors import InvalidInput
 from rapport.services.importing import import_jsonl
 
@@ -27,7 +26,7 @@ def run_import(source: str, file: Path | None) -> int:
     path = Path(source)
     if not path.exists():
         raise InvalidInput(f"{path}: no such file")
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task(f"importing {path.name}", total=path.stat().st_size)
         report = import_jsonl(
             uow_factory(),
@@ -48,7 +47,7 @@ def run_import(source: str, file: Path | None) -> int:
 def _import_shopify_csv(kind: str, file: Path) -> int:
     from rapport.connectors.shopify.csv_import import import_shopify_csv
 
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task(f"importing {file.name}", total=file.stat().st_size)
         report = import_shopify_csv(
             kind,
@@ -65,14 +64,3 @@ def _import_shopify_csv(kind: str, file: Path) -> int:
         )
         return 1
     return 0
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    )

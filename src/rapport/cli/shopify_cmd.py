@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from rapport.cli.context import console, err_console, reported_errors, settings, uow_factory
+from rapport.cli.context import console, progress_bar, reported_errors, settings, uow_factory
 
 shopify_app = typer.Typer(
     help="Connect a Shopify store: sync customers and orders, check the status.", no_args_is_help=True
@@ -34,14 +33,7 @@ def sync(
         cfg = settings()
         endpoint = ShopifyEndpoint.from_settings(cfg)
         rules = load_signal_rules(signals)
-        progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-        )
+        progress = progress_bar()
         with GraphQLClient(endpoint) as client, progress:
             task = progress.add_task(f"syncing {endpoint.shop}", total=None)
             report = sync_shop(
