@@ -5,6 +5,7 @@ PostgreSQL when RAPPORT_BENCH_DATABASE_URL is set — then times, over many cust
   - profile: ProfileRepository.get_profile (SQL aggregates, one customer)
   - decide:  engine.decide (pure; CEL rules, limits, explanation)
   - triage:  the whole service (profile + message reading + decide + recording the decision)
+  - draft:   the template reply for a triaged ticket, with its guardrail check
 
 Run: .venv/bin/python benchmarks/bench_triage.py [--customers 3000]
 """
@@ -27,7 +28,8 @@ from rapport.domain import Intent, IntentReading, Ticket
 from rapport.engine import decide
 from rapport.policy import default_policy
 from rapport.services.importing import import_jsonl
-from rapport.services.triage import triage
+from rapport.services.replies import draft_reply
+from rapport.services.triage import TriageResult, triage
 from rapport.store.database import make_engine, session_factory, upgrade
 from rapport.store.unit_of_work import UnitOfWork
 
@@ -105,15 +107,20 @@ def main() -> None:
         pairs = zip(tickets, profiles, strict=True)
         timed("decide", [lambda t=t, p=p: decide(t, p, policy, DEMO_NOW) for t, p in pairs])
         message = "Hi, my order arrived and the mug is cracked. Can you help?"
-        timed(
-            "triage",
-            [
-                lambda e=e: triage(
-                    factory, merchant="default", email=e, message=message, now=DEMO_NOW, policy=policy
+        results: list[TriageResult] = []
+
+        def triage_of(email: str) -> Callable[[], object]:
+            def run() -> None:
+                results.append(
+                    triage(
+                        factory, merchant="default", email=email, message=message, now=DEMO_NOW, policy=policy
+                    )
                 )
-                for e in sample[: args.samples // 2]
-            ],
-        )
+
+            return run
+
+        timed("triage", [triage_of(e) for e in sample[: args.samples // 2]])
+        timed("draft", [lambda r=r: draft_reply(r) for r in results])
 
 
 def _customers(path: Path) -> list[dict[str, str]]:
