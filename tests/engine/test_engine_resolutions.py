@@ -64,7 +64,15 @@ def test_a_vip_may_return_within_sixty_days(policy: Policy) -> None:
 
 def test_a_guest_without_an_order_is_asked_for_the_order_number(policy: Policy) -> None:
     offer = decide(a_ticket(Intent.RETURN_REQUEST), a_guest(), policy, NOW).resolution
-    assert offer.reason == "we need your order number to start a return"
+    assert offer.offer is OfferKind.NONE
+    assert offer.reason is not None
+    assert "we need the order number to start a return" in offer.reason
+
+
+def test_a_known_customer_is_never_asked_for_an_order_we_could_look_up(policy: Policy) -> None:
+    offer = decide(a_ticket(Intent.RETURN_REQUEST), a_customer(), policy, NOW).resolution
+    assert offer.offer is OfferKind.ESCALATE
+    assert "order number" not in (offer.reason or "")
 
 
 def test_an_unshipped_order_can_be_cancelled_with_a_refund(policy: Policy) -> None:
