@@ -7,6 +7,8 @@ Rules (also in docs/import-format.md):
   since the refunded amount is not known. orders_count, total_spent, spent_last_365d,
   average_order_value and first_order_at use counted orders only.
 - open_orders: not cancelled and fulfillment_status not "fulfilled"/"restocked".
+- contacts_last_90d counts imported contacts and tickets triaged by Rapport; granted amounts come
+  from imported contacts only (a decision is an offer an agent may still change).
 - 90-day windows include both ends: now - 90 days <= created_at <= now. Amounts are summed as
   recorded, assumed to be in the merchant's currency.
 """
@@ -21,7 +23,15 @@ from sqlalchemy import ColumnElement, and_, func, not_, select
 from sqlalchemy.orm import Session
 
 from rapport.domain import ZERO, CustomerProfile, OfferKind, OrderSummary
-from rapport.store.models import Customer, CustomerTag, Merchant, Order, Subscription, SupportContact
+from rapport.store.models import (
+    Customer,
+    CustomerTag,
+    Merchant,
+    Order,
+    Subscription,
+    SupportContact,
+    TicketRecord,
+)
 from rapport.store.repositories.customers import normalize_email
 from rapport.store.repositories.orders import OrderRepository, is_cancelled, summary_query
 
@@ -132,17 +142,33 @@ class ProfileRepository:
         return count > 0, next_billing
 
     def _contacts_90d(self, customer_id: int, now: datetime) -> tuple[int, Decimal, Decimal]:
+        """Contacts in the 90 days before `now`: imported history plus tickets Rapport triaged.
+
+        Amounts granted come from the history only: a triaged ticket's decision is an offer an agent
+        may still change, so it does not spend the budgets.
+        """
+        since = now - timedelta(days=90)
+        tickets = (
+            select(func.count(TicketRecord.id))
+            .where(
+                TicketRecord.customer_id == customer_id,
+                TicketRecord.received_at >= since,
+                TicketRecord.received_at <= now,
+            )
+            .scalar_subquery()
+        )
         query = select(
             func.count(SupportContact.id),
             func.sum(SupportContact.granted_amount).filter(SupportContact.granted_offer.in_(REFUND_OFFERS)),
             func.sum(SupportContact.granted_amount).filter(SupportContact.granted_offer.in_(CREDIT_OFFERS)),
+            tickets,
         ).where(
             SupportContact.customer_id == customer_id,
-            SupportContact.created_at >= now - timedelta(days=90),
+            SupportContact.created_at >= since,
             SupportContact.created_at <= now,
         )
-        count, refunds, credits = self.session.execute(query).one()
-        return count, _money(refunds), _money(credits)
+        count, refunds, credits, triaged = self.session.execute(query).one()
+        return count + triaged, _money(refunds), _money(credits)
 
     def _tags(self, customer_id: int) -> tuple[str, ...]:
         query = (

@@ -1,0 +1,93 @@
+"""The triage service on real databases: it knows the customer, finds the order, records the ticket."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from rapport.domain import Intent
+from rapport.domain.errors import UnknownOrder
+from rapport.policy import default_policy
+from rapport.services.importing import import_jsonl
+from rapport.services.triage import TriageResult, triage
+from rapport.store.database import make_engine, session_factory, upgrade
+from rapport.store.testing import sqlite_url, temporary_schema
+from rapport.store.unit_of_work import UnitOfWork
+
+STORE = Path(__file__).parents[1] / "cli" / "data" / "store.jsonl"
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+POSTGRES_URL = os.environ.get("RAPPORT_TEST_DATABASE_URL", "")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], UnitOfWork]]:
+    """A store holding Dana (VIP), Lena (first-time buyer) and Sam (subscriber), on each database."""
+
+    def build(url: str) -> Callable[[], UnitOfWork]:
+        engine = make_engine(url)
+        upgrade(engine)
+        sessions = session_factory(engine)
+
+        def make() -> UnitOfWork:
+            return UnitOfWork(sessions)
+
+        assert not import_jsonl(make, path=STORE, merchant="default").errors
+        return make
+
+    if request.param == "sqlite":
+        yield build(sqlite_url(str(tmp_path / "rapport.db")))
+        return
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL tests need RAPPORT_TEST_DATABASE_URL (e.g. postgresql+psycopg://...)")
+    with temporary_schema(POSTGRES_URL) as url:
+        yield build(url)
+
+
+def run(factory: Callable[[], UnitOfWork], email: str, message: str, **kwargs: object) -> TriageResult:
+    options = {"now": NOW, **kwargs}
+    return triage(
+        factory, merchant="default", email=email, message=message, policy=default_policy(), **options
+    )
+
+
+def test_the_order_is_found_without_asking_the_customer(factory: Callable[[], UnitOfWork]) -> None:
+    result = run(
+        factory, "lena.fischer@example.com", "the dripper arrived cracked", intent=Intent.DAMAGED_ITEM
+    )
+    assert result.ticket.order is not None
+    assert result.ticket.order.name == "#9100"
+
+
+def test_an_order_named_in_the_message_is_the_one_the_ticket_is_about(
+    factory: Callable[[], UnitOfWork],
+) -> None:
+    result = run(factory, "dana.lee@example.com", "about order #8001: the kettle leaks")
+    assert result.ticket.order is not None
+    assert result.ticket.order.name == "#8001"
+
+
+def test_an_order_of_another_customer_cannot_be_named(factory: Callable[[], UnitOfWork]) -> None:
+    with pytest.raises(UnknownOrder):
+        run(factory, "lena.fischer@example.com", "broken", order_name="#9001")
+
+
+def test_each_triaged_ticket_counts_as_a_contact_and_repeated_contact_raises_urgency(
+    factory: Callable[[], UnitOfWork],
+) -> None:
+    first = run(factory, "lena.fischer@example.com", "where is my refund?")
+    later = [
+        run(factory, "lena.fischer@example.com", "where is my refund?", now=NOW + timedelta(hours=h))
+        for h in (1, 2, 3)
+    ]
+    assert first.profile.contacts_last_90d == 0
+    assert [r.profile.contacts_last_90d for r in later] == [1, 2, 3]
+    assert "repeat_contact" in {s.kind for s in later[-1].ticket.signals}
+
+
+def test_a_ticket_not_recorded_is_not_counted(factory: Callable[[], UnitOfWork]) -> None:
+    run(factory, "sam.okafor@example.com", "hello", record=False)
+    assert run(factory, "sam.okafor@example.com", "hello").profile.contacts_last_90d == 0
