@@ -3,7 +3,8 @@
 Prints rows/s for Rapport and the time ratio Rapport / sqlite3 (.import only loads raw text columns:
 it is the floor, not a like-for-like competitor), with the load average (the machine may be shared).
 Every order has its own creation time and total, as in a real export, so parsing caches do not flatter.
-Usage: python benchmarks/bench_shopify_import.py [ROWS] [--repeat N] [--no-sync]
+Usage: python benchmarks/bench_shopify_import.py [ROWS] [--repeat N] [--no-sync] [--in-process]
+(--in-process: parse in the importing process instead of a forked one, to see what the second core adds)
 """
 
 from __future__ import annotations
@@ -70,12 +71,15 @@ def write_export(path: Path, rows: int, seed: int = 7) -> int:
     return written
 
 
-def time_rapport(path: Path, db: Path) -> float:
+def time_rapport(path: Path, db: Path, *, in_process: bool = False) -> float:
     engine = make_engine(f"sqlite:///{db}")
     upgrade(engine)
     sessions = session_factory(engine)
+    parse_in_child = False if in_process else None  # None: the default (a forked parser where possible)
     start = time.perf_counter()
-    report = import_shopify_csv("orders", path, Settings(), uow_factory=lambda: UnitOfWork(sessions))
+    report = import_shopify_csv(
+        "orders", path, Settings(), uow_factory=lambda: UnitOfWork(sessions), parse_in_child=parse_in_child
+    )
     elapsed = time.perf_counter() - start
     assert report.rejected == 0, report.errors
     return elapsed
@@ -130,7 +134,7 @@ def main() -> None:
         written = write_export(export, rows)
         print(f"orders export rows: {written}")
         for run in range(repeat):
-            ours = time_rapport(export, Path(tmp) / f"rapport{run}.db")
+            ours = time_rapport(export, Path(tmp) / f"rapport{run}.db", in_process="--in-process" in sys.argv)
             theirs = time_sqlite_import(export, Path(tmp) / f"raw{run}.db")
             ratios.append(ours / theirs)
             print(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
+import pytest
 from sqlalchemy.dialects import postgresql, sqlite
 
 from rapport.store.models import Order, table_of
@@ -84,3 +85,15 @@ def test_the_fast_sqlite_time_text_is_what_the_column_type_itself_writes() -> No
 def test_postgresql_times_are_converted_by_the_column_type() -> None:
     value = datetime(2026, 3, 1, 0, 30, tzinfo=EAST)
     assert BulkValues(postgresql.dialect()).time(value) == value.astimezone(UTC)
+
+
+def test_the_larger_import_cache_is_used_inside_the_block_and_undone_after(uow_factory) -> None:  # noqa: ANN001
+    with uow_factory() as uow:
+        connection = uow.bulk_orders.session.connection()
+        if connection.dialect.name != "sqlite":
+            pytest.skip("a page cache setting of SQLite only")
+        size = lambda: connection.exec_driver_sql("PRAGMA cache_size").scalar_one()  # noqa: E731
+        before = size()
+        with uow.bulk_orders.larger_cache(kib=8192):
+            inside = size()
+        assert (inside, size()) == (-8192, before)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from rapport.config import Settings
+from rapport.connectors.shopify import csv_orders
 from rapport.connectors.shopify.csv_import import CsvImportReport, import_shopify_csv
 from rapport.domain.errors import InvalidInput
+from rapport.store.repositories.bulk_orders import OrderBulkRepository
 from rapport.store.unit_of_work import UnitOfWork
 
 from .conftest import NOW, profile_of
@@ -18,8 +22,8 @@ from .csv_builders import CUSTOMERS_HEADER, OLD_CUSTOMERS_HEADER, ORDERS_HEADER,
 ANA = "ana@example.com"
 
 
-def run(kind: str, path: Path, uow_factory: Callable[[], UnitOfWork]) -> CsvImportReport:
-    return import_shopify_csv(kind, path, Settings(), uow_factory=uow_factory, now=NOW)
+def run(kind: str, path: Path, uow_factory: Callable[[], UnitOfWork], **options: Any) -> CsvImportReport:
+    return import_shopify_csv(kind, path, Settings(), uow_factory=uow_factory, now=NOW, **options)
 
 
 def write(tmp_path: Path, text: str, *, name: str = "export.csv", encoding: str = "utf-8") -> Path:
@@ -103,3 +107,56 @@ def test_orders_imported_before_customers_attach_to_the_same_person(tmp_path: Pa
     run("shopify-customers", write(tmp_path, customers, name="c.csv"), uow_factory)
     profile = profile_of(uow_factory, ANA)
     assert (profile.first_name, profile.orders_count) == ("Ana", 2)
+
+
+def mixed_orders(tmp_path: Path) -> Path:
+    """Multi-row orders around a bad row, several orders per hand-over when chunks are one order long."""
+    rows = order_rows(1001, ANA, [("Apron", 2, "40.00"), ("Kettle", 1, "120.00")])
+    rows += order_rows(1002, ANA, [("Bowl", "x", "64.00")])  # type: ignore[list-item]
+    rows += order_rows(1003, ANA, [("Mug", 1, "12.00"), ("Tray", 1, "30.00"), ("Jug", 2, "9.00")])
+    return write(tmp_path, to_csv(ORDERS_HEADER, rows))
+
+
+def imported(report: CsvImportReport, uow_factory: Callable[[], UnitOfWork]) -> tuple[Any, ...]:
+    profile = profile_of(uow_factory, ANA)
+    orders = sorted((o.id, [li.title for li in o.line_items]) for o in profile.recent_orders)
+    return report.rows, report.imported, report.errors, orders
+
+
+@pytest.mark.parametrize("in_child", [True, False], ids=["parsed-in-child", "parsed-in-process"])
+def test_orders_split_across_chunks_and_transactions_keep_all_their_line_items(
+    tmp_path: Path,
+    uow_factory,  # noqa: ANN001
+    monkeypatch: pytest.MonkeyPatch,
+    in_child: bool,
+) -> None:
+    monkeypatch.setattr(csv_orders, "CHUNK_ORDERS", 1)
+    report = run("shopify-orders", mixed_orders(tmp_path), uow_factory, batch_size=1, parse_in_child=in_child)
+    assert imported(report, uow_factory) == (
+        6,
+        2,
+        [(4, "Lineitem quantity 'x' is not a whole number")],
+        [("5001001", ["Apron", "Kettle"]), ("5001003", ["Mug", "Tray", "Jug"])],
+    )
+
+
+def test_an_unreadable_csv_row_is_refused_naming_its_line(tmp_path: Path, uow_factory) -> None:  # noqa: ANN001
+    rows = order_rows(1001, ANA, [("Apron", 1, "40.00")])
+    rows += order_rows(1002, ANA, [("Bowl", 1, "64.00")], Notes="x" * 200_000)  # over csv's field limit
+    path = write(tmp_path, to_csv(ORDERS_HEADER, rows))
+    with pytest.raises(InvalidInput, match=r"export\.csv:3: unreadable CSV"):
+        run("shopify-orders", path, uow_factory, parse_in_child=True)
+
+
+def test_a_failure_while_writing_stops_the_parsing_process_and_is_raised(
+    tmp_path: Path,
+    uow_factory,  # noqa: ANN001
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def fail(*_args: object, **_kwargs: object) -> int:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(OrderBulkRepository, "load", fail)
+    with pytest.raises(OSError, match="disk full"):
+        run("shopify-orders", mixed_orders(tmp_path), uow_factory, parse_in_child=True)
+    assert multiprocessing.active_children() == []

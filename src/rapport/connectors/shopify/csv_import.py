@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from rapport.config import Settings
-from rapport.connectors.shopify.csv_orders import load_orders
+from rapport.connectors.shopify.csv_orders import OrderSink, can_parse_in_child, load_orders
 from rapport.connectors.shopify.records import ShopifyCustomer, split_tags
 from rapport.connectors.shopify.signals import SignalRules
 from rapport.connectors.shopify.writer import StoreWriter
@@ -65,8 +65,12 @@ def import_shopify_csv(
     rules: SignalRules | None = None,
     progress: Progress | None = None,
     batch_size: int = 20_000,
+    parse_in_child: bool | None = None,
 ) -> CsvImportReport:
-    """Import `path`, a Shopify "Export customers" (kind `customers`) or "Export orders" (`orders`) CSV."""
+    """Import `path`, a Shopify "Export customers" (kind `customers`) or "Export orders" (`orders`) CSV.
+
+    Orders are parsed in a forked process while this one writes, where forking is available
+    (`parse_in_child` None); True or False chooses."""
     kind = kind.removeprefix("shopify-")
     if kind not in REQUIRED:
         raise InvalidInput(f"unknown Shopify export {kind!r}; use shopify-customers or shopify-orders")
@@ -84,11 +88,22 @@ def import_shopify_csv(
         _fewer_gc_pauses(),
     ):
         header, rows = read_rows(handle, path, kind, report)
-        tick = lambda: _tell(handle, path, progress)  # noqa: E731
+        size = path.stat().st_size
+
+        def moved(position: int) -> None:
+            if progress:
+                progress(position, size)
+
+        def where() -> tuple[int, int]:  # rows and bytes read, in whichever process reads the file
+            return report.rows, handle.buffer.tell()  # type: ignore[attr-defined]
+
         if kind == "customers":
-            importer.customers(header, rows, rejects, batch_size, tick)
+            importer.customers(header, rows, rejects, batch_size, lambda: moved(where()[1]))
         else:
-            load_orders(uow_factory, settings.merchant, header, rows, rejects, report, batch_size, tick)
+            sink = OrderSink(uow_factory, settings.merchant, header, rejects, report, batch_size, moved)
+            in_child = can_parse_in_child() if parse_in_child is None else parse_in_child
+            load_orders(uow_factory, header, rows, where, sink, in_child=in_child)
+            moved(size)
         report.rejects_path = rejects.path if report.rejected else None
     return report
 
@@ -120,11 +135,6 @@ def detect_encoding(path: Path) -> str:
     return "utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8"
 
 
-def _tell(handle: IO[str], path: Path, progress: Progress | None) -> None:
-    if progress:
-        progress(handle.buffer.tell(), path.stat().st_size)  # type: ignore[attr-defined]
-
-
 def read_rows(
     handle: IO[str], path: Path, kind: str, report: CsvImportReport
 ) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
@@ -137,10 +147,13 @@ def read_rows(
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         start = reader.line_num + 1
-        for values in reader:
-            line, start = start, reader.line_num + 1  # a quoted newline makes a row span several lines
-            report.rows += 1
-            yield line, values
+        try:
+            for values in reader:
+                line, start = start, reader.line_num + 1  # a quoted newline makes a row span several lines
+                report.rows += 1
+                yield line, values
+        except csv.Error as exc:  # the file cannot be read past here (e.g. a field over the size limit)
+            raise InvalidInput(f"{path}:{start}: unreadable CSV: {exc}") from None
 
     return header, rows()
 
