@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gc
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +21,7 @@ from rapport.connectors.shopify.records import ShopifyCustomer, split_tags
 from rapport.connectors.shopify.signals import SignalRules
 from rapport.connectors.shopify.writer import StoreWriter
 from rapport.domain.errors import InvalidInput
+from rapport.services.importing import fewer_gc_pauses
 from rapport.store.unit_of_work import UnitOfWork, units_of_work
 
 REQUIRED = {
@@ -85,7 +84,7 @@ def import_shopify_csv(
     with (
         path.open(encoding=report.encoding, newline="") as handle,
         Rejects(path) as rejects,
-        _fewer_gc_pauses(),
+        fewer_gc_pauses(),
     ):
         header, rows = read_rows(handle, path, kind, report)
         size = path.stat().st_size
@@ -106,18 +105,6 @@ def import_shopify_csv(
             moved(size)
         report.rejects_path = rejects.path if report.rejected else None
     return report
-
-
-@contextmanager
-def _fewer_gc_pauses() -> Iterator[None]:
-    # An import allocates millions of short-lived tuples and strings, none in cycles; with the default
-    # threshold the cyclic collector runs thousands of times (about a sixth of the import's time).
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], 50_000), *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
 
 
 def detect_encoding(path: Path) -> str:
