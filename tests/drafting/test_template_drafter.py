@@ -136,7 +136,7 @@ def test_a_discount_states_the_percent():
 
 def test_a_refusal_states_the_reason():
     text = draft_for(decision=a_decision(an_offer(OfferKind.NONE))).body_text
-    assert "here's where things stand: the order is outside the 30-day return window." in text
+    assert "The order is outside the 30-day return window." in text
 
 
 def test_an_escalation_names_who_takes_over():

@@ -93,7 +93,7 @@ def test_a_reading_that_needs_a_human_is_flagged(policy: Policy) -> None:
 
 
 def test_a_confident_ticket_with_an_automatic_offer_needs_no_human(policy: Policy) -> None:
-    assert decide(a_ticket(Intent.PRODUCT_QUESTION), a_customer(), policy, NOW).needs_human is False
+    assert decide(a_ticket(Intent.FEEDBACK), a_customer(), policy, NOW).needs_human is False
 
 
 def test_the_same_inputs_always_give_the_same_decision(policy: Policy) -> None:
