@@ -49,7 +49,10 @@ def test_a_standard_customer_whose_delivery_is_late_gets_tracking_and_an_apology
 def test_a_return_outside_thirty_days_is_declined_with_the_reason(policy: Policy) -> None:
     ticket = a_ticket(Intent.RETURN_REQUEST, order=an_order(days_ago=40))
     offer = decide(ticket, a_customer(), policy, NOW).resolution
-    assert (offer.offer, offer.reason) == (OfferKind.NONE, "unfortunately the order is outside our 30-day return window")
+    assert (offer.offer, offer.reason) == (
+        OfferKind.NONE,
+        "unfortunately the order is outside our 30-day return window",
+    )
 
 
 def test_a_vip_may_return_within_sixty_days(policy: Policy) -> None:
