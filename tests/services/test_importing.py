@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,15 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from rapport.domain import CustomerProfile
 from rapport.domain.errors import InvalidInput
 from rapport.services.importing import ImportReport, import_jsonl
-from rapport.store.database import make_engine, session_factory, upgrade
+from rapport.store.database import session_factory
 from rapport.store.models import Order, OrderLineItem
 from rapport.store.records import CustomerRecord, UpsertOutcome
 from rapport.store.repositories import CustomerRepository
-from rapport.store.testing import sqlite_url, temporary_schema
 from rapport.store.unit_of_work import UnitOfWork
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-POSTGRES_URL = os.environ.get("RAPPORT_TEST_DATABASE_URL", "")
 
 SAMPLE = """\
 {"kind": "customer", "id": "c-1", "email": "dana.lee@example.com", "first_name": "Dana", "last_name": "Lee", "created_at": "2024-02-01T10:00:00+00:00", "tags": ["loyalty"]}
@@ -31,31 +28,6 @@ SAMPLE = """\
 {"kind": "contact", "id": "k-1", "customer_id": "c-1", "created_at": "2026-09-01T10:00:00+00:00", "intent": "late_delivery", "outcome": "resolved", "granted": {"offer": "store_credit", "amount": "10.00", "currency": "USD"}}
 {"kind": "subscription", "id": "s-1", "customer_id": "c-1", "status": "active", "next_billing_at": "2026-12-01T10:00:00+00:00", "product": "Monthly ceramics club", "price": "29.00", "currency": "USD"}
 """  # noqa: E501 - the exact sample of docs/import-format.md
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A migrated, empty database: an SQLite file or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield from _migrated(sqlite_url(str(tmp_path / "rapport.db")))
-        return
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL tests need RAPPORT_TEST_DATABASE_URL (e.g. postgresql+psycopg://...)")
-    with temporary_schema(POSTGRES_URL) as url:
-        yield from _migrated(url)
-
-
-def _migrated(url: str) -> Iterator[Engine]:
-    engine = make_engine(url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def uow_factory(engine: Engine) -> Callable[[], UnitOfWork]:
-    sessions = session_factory(engine)
-    return lambda: UnitOfWork(sessions)
 
 
 def write(tmp_path: Path, text: str, name: str = "store.jsonl") -> Path:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,37 +13,17 @@ from rapport.domain.errors import UnknownOrder
 from rapport.policy import default_policy
 from rapport.services.importing import import_jsonl
 from rapport.services.triage import TriageResult, triage
-from rapport.store.database import make_engine, session_factory, upgrade
-from rapport.store.testing import sqlite_url, temporary_schema
 from rapport.store.unit_of_work import UnitOfWork
 
 STORE = Path(__file__).parents[1] / "cli" / "data" / "store.jsonl"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-POSTGRES_URL = os.environ.get("RAPPORT_TEST_DATABASE_URL", "")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], UnitOfWork]]:
+@pytest.fixture
+def factory(uow_factory: Callable[[], UnitOfWork]) -> Callable[[], UnitOfWork]:
     """A store holding Dana (VIP), Lena (first-time buyer) and Sam (subscriber), on each database."""
-
-    def build(url: str) -> Callable[[], UnitOfWork]:
-        engine = make_engine(url)
-        upgrade(engine)
-        sessions = session_factory(engine)
-
-        def make() -> UnitOfWork:
-            return UnitOfWork(sessions)
-
-        assert not import_jsonl(make, path=STORE, merchant="default").errors
-        return make
-
-    if request.param == "sqlite":
-        yield build(sqlite_url(str(tmp_path / "rapport.db")))
-        return
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL tests need RAPPORT_TEST_DATABASE_URL (e.g. postgresql+psycopg://...)")
-    with temporary_schema(POSTGRES_URL) as url:
-        yield build(url)
+    assert not import_jsonl(uow_factory, path=STORE, merchant="default").errors
+    return uow_factory
 
 
 def run(factory: Callable[[], UnitOfWork], email: str, message: str, **kwargs: object) -> TriageResult:

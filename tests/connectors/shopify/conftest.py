@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from rapport.connectors.shopify.client import GraphQLClient, RetryPolicy, ShopifyEndpoint
-from rapport.store.database import make_engine, session_factory, upgrade
 from rapport.store.unit_of_work import UnitOfWork
 
 from .fake_shopify import FakeClock, FakeShopify, FakeShopifyServer, build_shop
@@ -49,40 +45,7 @@ def client(server: FakeShopifyServer, clock: FakeClock) -> Iterator[GraphQLClien
         yield graphql
 
 
-# -- the store: SQLite always, PostgreSQL when RAPPORT_TEST_DATABASE_URL is set ---------------------
-
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A freshly migrated database; on PostgreSQL a schema of its own (tests run under xdist)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'rapport.db'}"
-        upgrade(url)
-        yield url
-        return
-    base = os.environ.get("RAPPORT_TEST_DATABASE_URL")
-    if not base:
-        pytest.skip("RAPPORT_TEST_DATABASE_URL is not set (no PostgreSQL server to test against)")
-    schema = f"shopify_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    upgrade(url)
-    yield url
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-    admin.dispose()
-
-
-@pytest.fixture
-def uow_factory(database_url: str) -> Iterator[Callable[[], UnitOfWork]]:
-    engine = make_engine(database_url)
-    sessions = session_factory(engine)
-    yield lambda: UnitOfWork(sessions)
-    engine.dispose()
+# The store (SQLite, and PostgreSQL when configured): `uow_factory` from tests/conftest.py.
 
 
 def profile_of(uow_factory: Callable[[], UnitOfWork], email: str, *, merchant: str = "default"):  # noqa: ANN201
