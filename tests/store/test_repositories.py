@@ -108,6 +108,17 @@ def test_a_customers_orders_are_listed_newest_first(store: StoreBuilder) -> None
     assert [o.id for o in orders] == ["2", "1"]
 
 
+def test_an_order_belongs_only_to_the_customer_who_placed_it(store: StoreBuilder) -> None:
+    store.order(store.customer(email="dana@example.com"), external_id="1")
+    store.order(store.customer(email="someone.else@example.com"), external_id="2")
+    with store.uow_factory() as uow:
+        mine = uow.orders.belongs_to(merchant_id=store.merchant_id, external_id="1", email="DANA@example.com")
+        theirs = uow.orders.belongs_to(
+            merchant_id=store.merchant_id, external_id="2", email="dana@example.com"
+        )
+    assert (mine, theirs) == (True, False)
+
+
 def test_a_guest_checkout_order_needs_no_customer(store: StoreBuilder) -> None:
     record = OrderRecord(
         "77", None, "#77", store.now, Decimal("5.00"), "USD", line_items=(LineItemRecord("Mug"),)

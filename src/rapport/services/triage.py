@@ -70,7 +70,9 @@ def triage(
             named_order = uow.orders.find_summary(merchant_id=merchant_id, name_or_id=order_name)
             if named_order is None:
                 raise UnknownOrder(f"no order {order_name!r} in this store")
-            if profile.is_known and named_order.id not in _order_ids_of(uow, merchant_id, profile):
+            if profile.is_known and not uow.orders.belongs_to(
+                merchant_id=merchant_id, external_id=named_order.id, email=email
+            ):
                 raise UnknownOrder(f"order {order_name!r} does not belong to {email}")
         order = named_order or resolve_order(reading.entities, profile.recent_orders, intent_reading.intent)
         ticket = Ticket(
@@ -87,11 +89,6 @@ def triage(
             uow.tickets.record(merchant_id=merchant_id, ticket=ticket, decision=decision, profile=profile)
             uow.commit()
     return TriageResult(ticket=ticket, profile=profile, decision=decision, policy=policy)
-
-
-def _order_ids_of(uow: UnitOfWork, merchant_id: int, profile: CustomerProfile) -> set[str]:
-    summaries = uow.orders.summaries_for_customer(merchant_id=merchant_id, email=profile.email)
-    return {o.id for o in summaries}
 
 
 def triage_to_dict(result: TriageResult) -> dict[str, Any]:

@@ -68,6 +68,20 @@ class OrderRepository:
         found = self.summaries(query)
         return found[0] if found else None
 
+    def belongs_to(self, *, merchant_id: int, external_id: str, email: str) -> bool:
+        """Whether the merchant's order with this external id is the customer's (by e-mail)."""
+        query = (
+            select(Order.id)
+            .join(Customer, Customer.id == Order.customer_id)
+            .where(
+                Order.merchant_id == merchant_id,
+                Order.external_id == external_id,
+                Customer.email == normalize_email(email),
+            )
+            .limit(1)
+        )
+        return self.session.execute(query).first() is not None
+
     def summaries_for_customer(
         self, *, merchant_id: int, email: str, limit: int | None = None
     ) -> list[OrderSummary]:
