@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Engine
 
 from rapport.store.database import make_engine, session_factory, upgrade
-from rapport.store.testing import sqlite_url, temporary_schema
 from rapport.store.unit_of_work import UnitOfWork
+from store_builders import sqlite_url, temporary_schema
 
 POSTGRES_URL = os.environ.get("RAPPORT_TEST_DATABASE_URL", "")
 

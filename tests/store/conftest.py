@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from rapport.store.testing import StoreBuilder
 from rapport.store.unit_of_work import UnitOfWork
+from store_builders import StoreBuilder
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

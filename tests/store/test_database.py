@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from rapport.store.database import make_engine, upgrade
-from rapport.store.testing import sqlite_url
+from store_builders import sqlite_url
 
 
 def test_sqlite_files_use_write_ahead_logging(tmp_path: Path) -> None:

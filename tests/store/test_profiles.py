@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from rapport.domain import CustomerProfile
-from rapport.store.testing import StoreBuilder
+from store_builders import StoreBuilder
 
 
 def profile(store: StoreBuilder, email: str = "dana.lee@example.com") -> CustomerProfile:

@@ -18,8 +18,8 @@ from rapport.domain import (
 )
 from rapport.domain.serialize import decision_to_dict
 from rapport.store.records import CustomerRecord, LineItemRecord, OrderRecord
-from rapport.store.testing import StoreBuilder
 from rapport.store.unit_of_work import UnitOfWork
+from store_builders import StoreBuilder
 
 
 def test_get_or_create_returns_the_same_merchant_every_time(uow_factory: Callable[[], UnitOfWork]) -> None:

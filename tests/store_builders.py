@@ -1,4 +1,6 @@
-"""Test support: a throwaway PostgreSQL schema per test (so parallel workers never collide), data builders."""
+"""Test support: a throwaway PostgreSQL schema per test (so parallel workers never collide), data builders.
+
+Imported by the tests as `store_builders` (tests/ is on sys.path, as for `engine_builders`)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from rapport.store.records import (
+from rapport.domain.records import (
     ContactRecord,
     CustomerRecord,
     LineItemRecord,
