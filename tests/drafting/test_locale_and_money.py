@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from rapport.drafting import LLMDrafter, LLMSettings, TemplateDrafter, make_drafter
+from rapport.drafting import TemplateDrafter
 from rapport.drafting.locale_format import cardinal_words, ordinal_words, resolve_locale
 from rapport.drafting.money_scan import find_money, find_percents, parse_number
 
@@ -69,10 +69,3 @@ def test_order_numbers_dates_and_durations_are_not_money():
 def test_percentages_are_found_in_both_notations():
     assert find_percents("15% now, 12,5 % later") == [Decimal(15), Decimal("12.5")]
 
-
-def test_make_drafter_uses_templates_without_an_endpoint():
-    assert isinstance(make_drafter(None), TemplateDrafter)
-
-
-def test_make_drafter_uses_the_llm_with_an_endpoint():
-    assert isinstance(make_drafter(LLMSettings(base_url="http://127.0.0.1:9/v1", model="m")), LLMDrafter)

@@ -1,8 +1,9 @@
-"""What every command needs: settings, the store, the policy, and one way to report expected errors."""
+"""What every command needs: the application (built by `rapport.bootstrap`), the consoles, and one way
+to report expected errors."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,10 +12,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+from rapport.bootstrap import Rapport, build
 from rapport.config import Settings, load_settings
 from rapport.domain.errors import InvalidInput, RapportError
-from rapport.policy import Policy, PolicyError, default_policy_text, load_policy, parse_policy
-from rapport.store.unit_of_work import UnitOfWork, units_of_work
+from rapport.policy import PolicyError
+from rapport.services.ports import UnitOfWorkFactory
 
 console = Console()
 err_console = Console(stderr=True)
@@ -23,6 +25,16 @@ err_console = Console(stderr=True)
 def settings() -> Settings:
     """The settings as the environment says now (cheap to read; not cached so tests can vary them)."""
     return load_settings()
+
+
+def application(policy: Path | None = None) -> Rapport:
+    """The application as configured; `policy` (from `--policy`) overrides the configured policy file."""
+    return build(load_settings(), policy_path=policy)
+
+
+def uow_factory() -> UnitOfWorkFactory:
+    """Units of work on the configured store (transitional: commands move to `application()`)."""
+    return application().uow_factory
 
 
 @contextmanager
@@ -37,25 +49,6 @@ def reported_errors() -> Iterator[None]:
     except RapportError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(1) from None
-
-
-def uow_factory(database_url: str | None = None) -> Callable[[], UnitOfWork]:
-    """A factory of units of work on the configured database, migrated to the current schema."""
-    return units_of_work(database_url or settings().database_url)
-
-
-def policy_from(path: Path | None) -> Policy:
-    """The merchant policy: the given file, else the configured one, else the packaged default."""
-    chosen = path or settings().policy_path
-    if chosen.exists():
-        return load_policy(chosen)
-    if path is not None:
-        raise InvalidInput(f"policy file {path} does not exist")
-    err_console.print(
-        f"note: {chosen} not found; using the default policy (run `rapport init` to write it)",
-        markup=False,
-    )
-    return parse_policy(default_policy_text(), "<default policy>")
 
 
 def parse_now(value: str | None) -> datetime:

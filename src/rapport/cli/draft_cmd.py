@@ -38,17 +38,16 @@ def run_check(file: Path) -> int:
 
 def _run_draft(options: dict[str, Any], as_json: bool) -> None:
     # Imported here so `draft check` works without a store, a policy or an engine.
-    from rapport.cli.context import console, reported_errors, settings
-    from rapport.cli.render import customer_card, decision_panel
+    from rapport.cli.context import console, reported_errors
+    from rapport.cli.render import customer_card, decision_panel, triage_json
     from rapport.cli.triage_cmd import run_triage
-    from rapport.services.replies import draft_reply, llm_settings
-    from rapport.services.triage import triage_to_dict
+    from rapport.services.replies import draft_reply
 
     with reported_errors():
-        result = run_triage(**options)
-        draft = draft_reply(result, llm=llm_settings(settings()))
+        app, result = run_triage(**options)
+        draft = draft_reply(result, drafter=app.drafter, brand=app.brand)
     if as_json:
-        typer.echo(json.dumps(draft_json(triage_to_dict(result), draft), ensure_ascii=False))
+        typer.echo(json.dumps(draft_json(triage_json(result), draft), ensure_ascii=False))
         return
     from rich.panel import Panel
     from rich.text import Text

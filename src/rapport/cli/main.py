@@ -8,16 +8,12 @@ from pathlib import Path
 import typer
 
 from rapport.cli import draft_cmd, model_cmd, shopify_cmd, triage_cmd
-from rapport.cli.context import (
-    console,
-    parse_now,
-    reported_errors,
-    settings,
-    uow_factory,
-)
-from rapport.cli.render import customer_card
+from rapport.cli.context import application, console, parse_now, reported_errors, settings
+from rapport.cli.render import customer_card as render_card
 from rapport.domain.serialize import profile_to_dict
-from rapport.policy import default_policy_text, load_policy
+from rapport.policy import load_policy
+from rapport.services.customers import customer_card
+from rapport.services.setup import initialize
 
 app = typer.Typer(
     help="Rapport: personalized ecommerce customer support.",
@@ -34,18 +30,15 @@ def init() -> None:
     """Create (or migrate) the database and write the default rapport.yaml if absent."""
     with reported_errors():
         cfg = settings()
-        factory = uow_factory()
-        with factory() as uow:
-            uow.merchants.get_or_create(slug=cfg.merchant)
-            uow.commit()
+        app_ = application()
+        done = initialize(app_.uow_factory, merchant=cfg.merchant, policy_path=cfg.policy_path)
         console.print(f"database ready: {cfg.database_url}")
-        if cfg.policy_path.exists():
-            console.print(f"policy kept: {cfg.policy_path} (already exists)")
-        else:
-            cfg.policy_path.write_text(default_policy_text(), encoding="utf-8")
+        if done.policy_written:
             console.print(
                 f"policy written: {cfg.policy_path} (edit it, then `rapport policy check {cfg.policy_path}`)"
             )
+        else:
+            console.print(f"policy kept: {cfg.policy_path} (already exists)")
 
 
 @policy_app.command("check")
@@ -68,15 +61,12 @@ def profile(
     """Show the customer card: what Rapport knows before answering."""
     with reported_errors():
         at = parse_now(now)
-        factory = uow_factory()
-        with factory() as uow:
-            merchant_id = uow.merchants.get_or_create(slug=settings().merchant)
-            card = uow.profiles.get_profile(merchant_id=merchant_id, email=email, now=at)
-            uow.commit()
-        if as_json:
-            typer.echo(json.dumps(profile_to_dict(card)))
-        else:
-            console.print(customer_card(card))
+        app_ = application()
+        card = customer_card(app_.uow_factory, merchant=app_.merchant, email=email, now=at)
+    if as_json:
+        typer.echo(json.dumps(profile_to_dict(card)))
+    else:
+        console.print(render_card(card))
 
 
 @app.command("import")
@@ -99,10 +89,10 @@ def demo(
     database: Path = typer.Option(Path("demo.db"), help="The SQLite file to (re)create for the demo."),
 ) -> None:
     """Build a realistic synthetic store and show how the same problem is handled for different customers."""
-    from rapport.demo.showcase import run_demo
+    from rapport.cli.demo_cmd import run_demo
 
     with reported_errors():
-        run_demo(console=console, customers=customers, seed=seed, database=database)
+        run_demo(customers=customers, seed=seed, database=database)
 
 
 @app.command()
@@ -113,6 +103,10 @@ def serve(
 ) -> None:
     """Run the HTTP API (ticket triage and drafts, customer cards, Shopify webhooks)."""
     import uvicorn
+
+    with reported_errors():
+        # Fail here, in one line, on a missing or invalid policy: not as a traceback in every worker.
+        _ = application().policy
 
     uvicorn.run("rapport.api:app_from_environment", factory=True, host=host, port=port, workers=workers)
 

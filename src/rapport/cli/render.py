@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from rapport.domain import CustomerProfile, Decision, ResolutionOffer
-from rapport.domain.serialize import money
+from rapport.domain.serialize import decision_to_dict, money, order_to_dict
+from rapport.services.triage import TriageResult
+
+
+def triage_json(result: TriageResult) -> dict[str, Any]:
+    """The triage JSON (`rapport triage --json`): the decision, the customer, what was read."""
+    ticket = result.ticket
+    return {
+        "customer": {
+            "id": result.profile.customer_id,
+            "email": result.profile.email,
+            "known": result.profile.is_known,
+        },
+        **decision_to_dict(result.decision),
+        "order": None if ticket.order is None else order_to_dict(ticket.order),
+        "entities": [{"kind": e.kind, "value": e.value} for e in ticket.entities],
+        "signals": [{"kind": s.kind, "evidence": s.evidence} for s in ticket.signals],
+    }
 
 
 def customer_card(profile: CustomerProfile) -> Panel:

@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
-from rapport.cli.context import console, parse_now, policy_from, reported_errors, settings, uow_factory
-from rapport.cli.render import customer_card, decision_panel
-from rapport.services.triage import TriageResult, parse_intent, triage, triage_to_dict
+from rapport.bootstrap import Rapport
+from rapport.cli.context import application, console, parse_now, reported_errors
+from rapport.cli.render import customer_card, decision_panel, triage_json
+from rapport.services.triage import TriageRequest, TriageResult, triage
 
 # The options of `triage`, reused verbatim by `draft` so both read a ticket the same way.
 EmailOpt = Annotated[str, typer.Option("--email", help="The customer's e-mail address.")]
@@ -24,18 +25,18 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON ob
 
 def run_triage(
     *, email: str, message: str, order: str | None, intent: str | None, now: str | None, policy: Path | None
-) -> TriageResult:
+) -> tuple[Rapport, TriageResult]:
     """Parse the shared options and triage the ticket against the configured store."""
-    return triage(
-        uow_factory(),
-        merchant=settings().merchant,
-        email=email,
-        message=message,
-        now=parse_now(now),
-        policy=policy_from(policy),
-        order_name=order,
-        intent=parse_intent(intent) if intent else None,
+    request = TriageRequest(email=email, message=message, now=parse_now(now), order_name=order, intent=intent)
+    app = application(policy)
+    result = triage(
+        app.uow_factory,
+        merchant=app.merchant,
+        policy=app.policy,
+        classifier=app.classifier,
+        request=request,
     )
+    return app, result
 
 
 def register(app: typer.Typer) -> None:
@@ -53,11 +54,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Decide segment, queue, SLA, resolution, tone and follow-ups for one message, and say why."""
         with reported_errors():
-            result = run_triage(
+            _, result = run_triage(
                 email=email, message=message, order=order, intent=intent, now=now, policy=policy
             )
         if as_json:
-            typer.echo(json.dumps(triage_to_dict(result)))
+            typer.echo(json.dumps(triage_json(result)))
             return
         console.print(customer_card(result.profile))
         console.print(decision_panel(result.decision))

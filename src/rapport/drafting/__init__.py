@@ -3,16 +3,9 @@ guardrails every draft passes. Inputs are domain values only; see docs/drafting.
 
 from rapport.drafting.draft import BrandSettings, Draft, Drafter, GuardrailReport, Violation
 from rapport.drafting.guardrails import check_draft
-from rapport.drafting.llm import LLMDrafter, LLMSettings
 from rapport.drafting.records import CheckedLine, check_jsonl, check_record
 from rapport.drafting.template_drafter import DraftTemplateError, TemplateDrafter
 
-
-def make_drafter(llm: LLMSettings | None = None) -> Drafter:
-    """The LLM drafter (with template fallback) when an endpoint is configured, else templates."""
-    if llm is not None and llm.base_url:
-        return LLMDrafter(llm)
-    return TemplateDrafter()
 
 
 __all__ = [
@@ -22,12 +15,9 @@ __all__ = [
     "DraftTemplateError",
     "Drafter",
     "GuardrailReport",
-    "LLMDrafter",
-    "LLMSettings",
     "TemplateDrafter",
     "Violation",
     "check_draft",
     "check_jsonl",
     "check_record",
-    "make_drafter",
 ]

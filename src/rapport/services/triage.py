@@ -1,19 +1,28 @@
-"""Triage one inbound message: know the customer, read the message, decide, record."""
+"""Triage one inbound message: know the customer, read the message, decide, and (unless previewing) record."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from rapport.domain import CustomerProfile, Decision, Intent, IntentReading, Ticket
+from rapport.domain import CustomerProfile, Decision, Intent, IntentReading, OrderSummary, Ticket
 from rapport.domain.errors import UnknownIntent, UnknownOrder
-from rapport.domain.serialize import decision_to_dict, order_to_dict
 from rapport.engine import decide
 from rapport.policy import Policy
-from rapport.store.unit_of_work import UnitOfWork
+from rapport.services.merchants import MerchantContext
+from rapport.services.ports import UnitOfWork, UnitOfWorkFactory
 from rapport.understanding import IntentClassifier, read_message, resolve_order
+
+
+@dataclass(frozen=True, slots=True)
+class TriageRequest:
+    """One inbound message; `order_name` and `intent` are optional hints from the help desk or the agent."""
+
+    email: str
+    message: str
+    now: datetime
+    order_name: str | None = None
+    intent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,72 +45,55 @@ def parse_intent(value: str) -> Intent:
 
 
 def triage(
-    uow_factory: Callable[[], UnitOfWork],
+    uow_factory: UnitOfWorkFactory,
     *,
-    merchant: str,
-    email: str,
-    message: str,
-    now: datetime,
+    merchant: MerchantContext,
     policy: Policy,
-    order_name: str | None = None,
-    intent: Intent | None = None,
-    classifier: IntentClassifier | None = None,
+    classifier: IntentClassifier,
+    request: TriageRequest,
     record: bool = True,
 ) -> TriageResult:
-    """Decide how this customer's ticket is handled, and record the ticket and decision.
+    """Decide how this customer's ticket is handled; with `record`, store the ticket and decision.
 
     The order the ticket is about is the one named (`order_name`), else one referenced in the
     message, else the customer's single open or most recent order that fits the intent.
     """
+    given = parse_intent(request.intent) if request.intent else None
     with uow_factory() as uow:
-        merchant_id = uow.merchants.get_or_create(slug=merchant, currency=policy.currency)
-        profile = uow.profiles.get_profile(merchant_id=merchant_id, email=email, now=now)
+        profile = uow.profiles.get_profile(merchant_id=merchant.id, email=request.email, now=request.now)
+        named = _named_order(uow, merchant, profile, request.order_name) if request.order_name else None
         reading = read_message(
-            message,
+            request.message,
             classifier=classifier,
+            intent=IntentReading(intent=given, confidence=1.0, source="given") if given else None,
             known_orders=profile.recent_orders,
             contacts_last_90d=profile.contacts_last_90d,
         )
-        intent_reading = (
-            IntentReading(intent=intent, confidence=1.0, source="given") if intent else reading.reading
-        )
-        named_order = None
-        if order_name:
-            named_order = uow.orders.find_summary(merchant_id=merchant_id, name_or_id=order_name)
-            if named_order is None:
-                raise UnknownOrder(f"no order {order_name!r} in this store")
-            if profile.is_known and not uow.orders.belongs_to(
-                merchant_id=merchant_id, external_id=named_order.id, email=email
-            ):
-                raise UnknownOrder(f"order {order_name!r} does not belong to {email}")
-        order = named_order or resolve_order(reading.entities, profile.recent_orders, intent_reading.intent)
         ticket = Ticket(
-            email=email,
-            message=message,
-            received_at=now,
-            reading=intent_reading,
-            order=order,
+            email=request.email,
+            message=request.message,
+            received_at=request.now,
+            reading=reading.reading,
+            order=named or resolve_order(reading.entities, profile.recent_orders, reading.reading.intent),
             entities=reading.entities,
             signals=reading.signals,
         )
-        decision = decide(ticket, profile, policy, now)
+        decision = decide(ticket, profile, policy, request.now)
         if record:
-            uow.tickets.record(merchant_id=merchant_id, ticket=ticket, decision=decision, profile=profile)
+            uow.tickets.record(merchant_id=merchant.id, ticket=ticket, decision=decision, profile=profile)
             uow.commit()
     return TriageResult(ticket=ticket, profile=profile, decision=decision, policy=policy)
 
 
-def triage_to_dict(result: TriageResult) -> dict[str, Any]:
-    """The triage JSON (`rapport triage --json`, the API): the decision, the customer, what was read."""
-    ticket = result.ticket
-    return {
-        "customer": {
-            "id": result.profile.customer_id,
-            "email": result.profile.email,
-            "known": result.profile.is_known,
-        },
-        **decision_to_dict(result.decision),
-        "order": None if ticket.order is None else order_to_dict(ticket.order),
-        "entities": [{"kind": e.kind, "value": e.value} for e in ticket.entities],
-        "signals": [{"kind": s.kind, "evidence": s.evidence} for s in ticket.signals],
-    }
+def _named_order(
+    uow: UnitOfWork, merchant: MerchantContext, profile: CustomerProfile, order_name: str
+) -> OrderSummary:
+    """The order the ticket names; it must exist and, for a known customer, be theirs."""
+    order = uow.orders.find_summary(merchant_id=merchant.id, name_or_id=order_name)
+    if order is None:
+        raise UnknownOrder(f"no order {order_name!r} in this store")
+    if profile.is_known and not uow.orders.belongs_to(
+        merchant_id=merchant.id, external_id=order.id, email=profile.email
+    ):
+        raise UnknownOrder(f"order {order_name!r} does not belong to {profile.email}")
+    return order

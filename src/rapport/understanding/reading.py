@@ -43,17 +43,20 @@ def read_message(
     text: str,
     *,
     classifier: IntentClassifier | None = None,
+    intent: IntentReading | None = None,
     known_orders: Sequence[OrderSummary] = (),
     contacts_last_90d: int = 0,
 ) -> MessageReading:
     """Intent (default: the trained model), entities and urgency signals of one customer message.
 
-    Never raises on odd input: empty, huge or non-English text reads as `other`, flagged for a human.
+    An `intent` already known (named by the agent or the help desk) is used as it is: the classifier
+    does not run. Never raises on odd input: empty, huge or non-English text reads as `other`, flagged for a human.
     """
     text = text or ""
-    chosen = classifier if classifier is not None else default_classifier()
+    if intent is None:
+        intent = (classifier if classifier is not None else default_classifier()).classify(text)
     return MessageReading(
-        reading=chosen.classify(text),
+        reading=intent,
         entities=extract_entities(text, known_orders=known_orders),
         signals=detect_signals(text, contacts_last_90d=contacts_last_90d),
     )

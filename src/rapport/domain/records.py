@@ -1,4 +1,4 @@
-"""Plain records the store writes in bulk (importers and connectors build them; repositories upsert them).
+"""Plain records of what the store holds, as every source (JSONL, CSV, Shopify sync, webhooks) delivers them.
 
 Each is the full state of one external record: fields left at their default overwrite older values.
 """

@@ -12,13 +12,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from rapport.domain import CustomerProfile, Decision, Ticket
 from rapport.drafting.draft import BrandSettings, Draft, Drafter, Violation
 from rapport.drafting.facts import ReplyFacts, reply_facts
 from rapport.drafting.guardrails import check_draft
-from rapport.drafting.prompt import GarbageReply, build_messages, completion_text, parse_reply, retry_messages
 from rapport.drafting.template_drafter import TemplateDrafter, render_html
+from rapport.llm.prompt import GarbageReply, build_messages, completion_text, parse_reply, retry_messages
 
 STYLE_HINTS = {
     "concise_warm": "short and warm: a few sentences; thank a loyal customer and act at once",
@@ -33,7 +34,7 @@ class LLMSettings:
 
     base_url: str
     model: str
-    api_key: str = ""
+    api_key: SecretStr = SecretStr("")  # unwrapped only to build the request header
     timeout: float = 20.0
 
 
@@ -114,7 +115,8 @@ class LLMDrafter:
     def _complete(self, messages: list[dict[str, str]]) -> str:
         """One chat-completions call; any transport failure becomes a fallback reason."""
         s = self.settings
-        headers = {"Authorization": f"Bearer {s.api_key}"} if s.api_key else {}
+        key = s.api_key.get_secret_value()
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
         body = {"model": s.model, "messages": messages, "temperature": 0.2}
         url = s.base_url.rstrip("/") + "/chat/completions"
         try:

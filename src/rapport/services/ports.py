@@ -1,0 +1,59 @@
+"""What the services need from the outside world, as interfaces the services own.
+
+`store/` implements these with SQLAlchemy; `tests/services/fakes.py` implements them in memory, so the
+use cases can be tested without a database (cosmicpython's `AbstractUnitOfWork`). They are Protocols:
+an adapter satisfies one by having the methods, without importing this module.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol
+
+from rapport.domain import CustomerProfile, Decision, OrderSummary, Ticket
+from rapport.domain.merchant import Merchant
+from rapport.services.ingestion.ports import IngestionRepositories
+
+
+class MerchantRepository(Protocol):
+    def find(self, slug: str) -> Merchant | None: ...
+    def create(self, slug: str, *, currency: str, name: str | None = None) -> Merchant: ...
+    def set_currency(self, merchant_id: int, currency: str) -> None: ...
+
+
+class ProfileRepository(Protocol):
+    def get_profile(self, *, merchant_id: int, email: str, now: datetime) -> CustomerProfile: ...
+
+
+class OrderLookup(Protocol):
+    def find_summary(self, *, merchant_id: int, name_or_id: str) -> OrderSummary | None: ...
+    def belongs_to(self, *, merchant_id: int, external_id: str, email: str) -> bool: ...
+
+
+class TicketRepository(Protocol):
+    def record(
+        self, *, merchant_id: int, ticket: Ticket, decision: Decision, profile: CustomerProfile
+    ) -> int: ...
+
+
+class UnitOfWork(IngestionRepositories, Protocol):
+    """One transaction: `with uow: ...; uow.commit()`; whatever is not committed is rolled back."""
+
+    merchants: MerchantRepository
+    profiles: ProfileRepository
+    orders: OrderLookup
+    tickets: TicketRepository
+
+    def __enter__(self) -> UnitOfWork: ...
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """Makes a fresh, unopened unit of work."""
+
+    def __call__(self) -> UnitOfWork: ...

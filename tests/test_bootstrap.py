@@ -1,0 +1,63 @@
+"""The composition root: one way to build the parts, one way to fail on a bad policy, secrets kept secret."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from rapport.bootstrap import build, llm_settings
+from rapport.config import Settings
+from rapport.domain.errors import InvalidInput
+from rapport.drafting import TemplateDrafter
+from rapport.llm import LLMDrafter
+from rapport.policy import PolicyError, default_policy_text
+
+
+def settings_for(tmp_path: Path, **values: object) -> Settings:
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'rapport.db'}",
+        policy_path=tmp_path / "rapport.yaml",
+        _env_file=None,
+        **values,
+    )
+
+
+def test_replies_come_from_templates_when_no_model_is_configured(tmp_path):
+    assert isinstance(build(settings_for(tmp_path)).drafter, TemplateDrafter)
+
+
+def test_replies_come_from_the_model_when_an_endpoint_is_configured(tmp_path):
+    app = build(settings_for(tmp_path, llm_base_url="http://127.0.0.1:9/v1", llm_model="m"))
+    assert isinstance(app.drafter, LLMDrafter)
+
+
+def test_a_missing_policy_file_is_an_input_error_that_says_how_to_get_one(tmp_path):
+    with pytest.raises(InvalidInput, match="rapport init"):
+        _ = build(settings_for(tmp_path)).policy
+
+
+def test_an_invalid_policy_fails_with_file_and_line(tmp_path):
+    (tmp_path / "rapport.yaml").write_text("segments: [\n  - {name: x, when: 'customer.orders_count >= '}\n")
+    with pytest.raises(PolicyError, match=r"rapport\.yaml:\d"):
+        _ = build(settings_for(tmp_path)).policy
+
+
+def test_the_configured_policy_is_loaded(tmp_path):
+    (tmp_path / "rapport.yaml").write_text(default_policy_text().replace("currency: USD", "currency: EUR"))
+    assert build(settings_for(tmp_path)).policy.currency == "EUR"
+
+
+def test_secrets_are_not_printed_by_repr(tmp_path):
+    settings = settings_for(
+        tmp_path,
+        llm_base_url="http://127.0.0.1:9/v1",
+        llm_api_key=SecretStr("sk-very-secret"),
+        shopify_access_token=SecretStr("shpat_very_secret"),
+    )
+    llm = llm_settings(settings)
+    assert "sk-very-secret" not in repr(llm)
+    assert "shpat_very_secret" not in repr(settings)
+    assert llm is not None
+    assert llm.api_key.get_secret_value() == "sk-very-secret"
