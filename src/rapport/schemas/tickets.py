@@ -1,0 +1,93 @@
+"""A ticket coming in (`TicketIn`, the API's request body) and what triage says about it (`TriageOut`)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rapport.domain import CustomerProfile, Decision, Entity, Signal, Ticket
+from rapport.schemas.customers import OUT, CustomerRef, OrderOut
+from rapport.schemas.decisions import DecisionFields
+from rapport.schemas.values import InstantIn
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
+
+
+class TicketIn(BaseModel):
+    """An inbound message; `order` and `intent` are optional hints from the help desk.
+
+    `now` decides as of that instant (ISO 8601; no offset means UTC; years 1970-2199); default: the clock.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    email: str = Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN)
+    message: str = Field(max_length=200_000)
+    order: str | None = Field(default=None, max_length=64, examples=["#1042"])
+    intent: str | None = Field(default=None, max_length=64, examples=["damaged_item"])
+    now: InstantIn | None = None
+
+
+class EntityOut(BaseModel):
+    model_config = OUT
+
+    kind: str
+    value: str
+
+    @classmethod
+    def from_domain(cls, entity: Entity) -> EntityOut:
+        return cls(kind=entity.kind, value=entity.value)
+
+
+class SignalOut(BaseModel):
+    model_config = OUT
+
+    kind: str
+    evidence: str
+
+    @classmethod
+    def from_domain(cls, signal: Signal) -> SignalOut:
+        return cls(kind=signal.kind, evidence=signal.evidence)
+
+
+class Triaged(Protocol):
+    """Anything holding a triaged ticket (the triage service's `TriageResult`)."""
+
+    @property
+    def ticket(self) -> Ticket: ...
+    @property
+    def profile(self) -> CustomerProfile: ...
+    @property
+    def decision(self) -> Decision: ...
+
+
+class _Customer(BaseModel):
+    model_config = OUT
+
+    customer: CustomerRef
+
+
+class TriageOut(DecisionFields, _Customer):
+    """`rapport triage --json` and `POST /v1/tickets/triage`: the customer, the decision's fields at the
+    top level, and what was read from the message (the order it is about, entities, signals)."""
+
+    order: OrderOut | None
+    entities: list[EntityOut]
+    signals: list[SignalOut]
+
+    @classmethod
+    def from_domain(cls, ticket: Ticket, profile: CustomerProfile, decision: Decision) -> TriageOut:
+        return cls.model_validate(
+            {
+                "customer": CustomerRef.from_domain(profile),
+                **cls.fields_of(decision),
+                "order": None if ticket.order is None else OrderOut.from_domain(ticket.order),
+                "entities": [EntityOut.from_domain(e) for e in ticket.entities],
+                "signals": [SignalOut.from_domain(s) for s in ticket.signals],
+            }
+        )
+
+    @classmethod
+    def from_result(cls, result: Triaged) -> TriageOut:
+        return cls.from_domain(result.ticket, result.profile, result.decision)
