@@ -93,3 +93,103 @@ def test_train_writes_a_model_that_predict_can_use(app: typer.Typer, messages: P
 def test_train_without_the_data_file_says_where_it_looked(app: typer.Typer, tmp_path: Path) -> None:
     result = runner.invoke(app, ["model", "train", "--data", str(tmp_path / "absent.csv")])
     assert (result.exit_code, "absent.csv: no such file" in result.output) == (1, True)
+
+
+def write_csv(tmp_path: Path, text: str, name: str = "backlog.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def predicted_intents(out: Path) -> list[str]:
+    return [json.loads(line)["intent"] for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("column", ["message", "text", "body", "instruction"])
+def test_predict_finds_the_message_column_by_its_usual_names(
+    app: typer.Typer, tmp_path: Path, column: str
+) -> None:
+    data = write_csv(tmp_path, f"ticket,{column},email\nT-1,cancel order 1042 please,a@example.com\n")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["model", "predict", "--data", str(data), "--out", str(out)])
+    assert (result.exit_code, predicted_intents(out)) == (0, ["cancel_order"])
+
+
+def test_predict_prefers_message_over_the_other_usual_names(app: typer.Typer, tmp_path: Path) -> None:
+    data = write_csv(tmp_path, "text,message\nthanks a lot,where is my parcel?\n")
+    out = tmp_path / "out.jsonl"
+    runner.invoke(app, ["model", "predict", "--data", str(data), "--out", str(out)])
+    assert predicted_intents(out) == ["where_is_my_order"]
+
+
+def test_predict_reads_the_column_named_by_column(app: typer.Typer, tmp_path: Path) -> None:
+    data = write_csv(
+        tmp_path,
+        "message,Customer wrote\nwhere is my parcel?,cancel order 1042 please\n"
+        "where is my parcel?,the mug arrived broken\n",
+    )
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(
+        app, ["model", "predict", "--data", str(data), "--column", "Customer wrote", "--out", str(out)]
+    )
+    assert (result.exit_code, predicted_intents(out)) == (0, ["cancel_order", "damaged_item"])
+
+
+def test_predict_matches_a_header_ignoring_case_and_a_byte_order_mark(
+    app: typer.Typer, tmp_path: Path
+) -> None:
+    data = tmp_path / "excel.csv"
+    data.write_bytes("\ufeffMessage,Ticket\ncancel order 1042 please,T-1\n".encode())
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["model", "predict", "--data", str(data), "--out", str(out)])
+    assert (result.exit_code, predicted_intents(out)) == (0, ["cancel_order"])
+
+
+def test_predict_without_a_message_column_lists_the_columns_and_exits_2(
+    app: typer.Typer, tmp_path: Path
+) -> None:
+    data = write_csv(tmp_path, "ticket,comment,email\nT-1,hello,a@example.com\n")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["model", "predict", "--data", str(data), "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert "no message column (looked for message, text, body, instruction)" in result.output
+    assert "the columns are 'ticket', 'comment', 'email'" in result.output
+    assert "--column" in result.output
+    assert not out.exists()
+
+
+def test_predict_with_an_absent_column_names_it_and_exits_2(app: typer.Typer, tmp_path: Path) -> None:
+    data = write_csv(tmp_path, "message\nhello\n")
+    result = runner.invoke(
+        app,
+        ["model", "predict", "--data", str(data), "--column", "body", "--out", str(tmp_path / "o.jsonl")],
+    )
+    assert (
+        result.exit_code,
+        "backlog.csv:1: no column 'body'; the columns are 'message'" in result.output,
+    ) == (
+        2,
+        True,
+    )
+
+
+def test_predict_of_an_empty_file_exits_2(app: typer.Typer, tmp_path: Path) -> None:
+    data = write_csv(tmp_path, "")
+    result = runner.invoke(app, ["model", "predict", "--data", str(data), "--out", str(tmp_path / "o.jsonl")])
+    assert (result.exit_code, "expected a header row" in result.output) == (2, True)
+
+
+def test_predict_skips_blank_lines(app: typer.Typer, tmp_path: Path) -> None:
+    data = write_csv(tmp_path, "message\ncancel order 1042 please\n\nthe mug arrived broken\n")
+    out = tmp_path / "out.jsonl"
+    runner.invoke(app, ["model", "predict", "--data", str(data), "--out", str(out)])
+    assert predicted_intents(out) == ["cancel_order", "damaged_item"]
+
+
+def test_predict_of_a_missing_file_is_one_line(app: typer.Typer, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["model", "predict", "--data", str(tmp_path / "absent.csv"), "--out", str(tmp_path / "o.jsonl")]
+    )
+    assert (result.exit_code, "absent.csv: cannot read" in result.output) == (1, True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import time
 from collections.abc import Iterator
@@ -92,10 +93,21 @@ def eval_cmd(
         _print_evaluation(result, title=f"{data} ({result.rows} rows)")
 
 
+TEXT_COLUMNS = ("message", "text", "body", "instruction")  # what `predict` looks for without --column
+
+
+class ColumnNotFound(InvalidInput):
+    """The CSV has no column to read the messages from: a usage error (exit 2)."""
+
+
 @model_app.command("predict")
 def predict_cmd(
-    data: Path = typer.Option(..., "--data", help="A CSV of messages."),
-    column: str = typer.Option("instruction", help="The column holding the message."),
+    data: Path = typer.Option(..., "--data", help="A CSV of messages, with a header row."),
+    column: str | None = typer.Option(
+        None,
+        "--column",
+        help=f"The column holding the message (default: the first of {', '.join(TEXT_COLUMNS)}).",
+    ),
     out: Path = typer.Option(
         ..., "--out", help="The JSON Lines file to write, one object per row, in order."
     ),
@@ -103,10 +115,13 @@ def predict_cmd(
 ) -> None:
     """Classify a backlog in bulk: intent, confidence and entities for every row."""
     from rapport.understanding.entities import extract_entities
-    from rapport.understanding.training import read_texts
 
     with _reported():
-        texts = read_texts(data, text_column=column)
+        try:
+            texts = read_column(data, column)
+        except ColumnNotFound as exc:
+            err_console.print(f"error: {exc.message}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
         model = _load(model_path)
         started = time.perf_counter()
         readings = model.classify_many(texts) if texts else []
@@ -121,6 +136,49 @@ def predict_cmd(
                 }
                 fh.write(json.dumps(record) + "\n")
         console.print(f"wrote {len(texts)} predictions to {out} in {time.perf_counter() - started:.2f}s")
+
+
+def read_column(path: Path, column: str | None) -> list[str]:
+    """The messages of one CSV column, in file order: `column`, else the first of TEXT_COLUMNS present.
+
+    Names match exactly, else ignoring case and surrounding spaces; a UTF-8 byte order mark (as spreadsheet
+    programs write) is ignored. No such column: ColumnNotFound, listing the columns the file has.
+    """
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read: {exc.strerror}") from None
+    with handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise ColumnNotFound(f"{path}: the file is empty (expected a header row)") from None
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"{path}:1: not a readable CSV ({exc})") from None
+        wanted = (column,) if column is not None else TEXT_COLUMNS
+        index = _column_index(header, wanted)
+        if index is None:
+            found = ", ".join(repr(name) for name in header) or "none"
+            if column is not None:
+                asked = f"no column {column!r}"
+            else:
+                asked = f"no message column (looked for {', '.join(TEXT_COLUMNS)})"
+            raise ColumnNotFound(f"{path}:1: {asked}; the columns are {found}; pick one with --column NAME")
+        try:  # blank lines are no rows; a short row has an empty message
+            return [row[index] if index < len(row) else "" for row in reader if row]
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"{path}:{reader.line_num}: not a readable CSV ({exc})") from None
+
+
+def _column_index(header: list[str], wanted: tuple[str, ...]) -> int | None:
+    for name in wanted:
+        if name in header:
+            return header.index(name)
+        folded = [h.strip().casefold() for h in header]
+        if name.strip().casefold() in folded:
+            return folded.index(name.strip().casefold())
+    return None
 
 
 def _load(path: Path | None):  # type: ignore[no-untyped-def]
