@@ -14,8 +14,9 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from rapport.bootstrap import Rapport, build
 from rapport.config import Settings, load_settings
-from rapport.domain.errors import InvalidInput, RapportError
+from rapport.domain.errors import RapportError
 from rapport.policy import PolicyError
+from rapport.schemas import parse_instant
 from rapport.services.ports import UnitOfWorkFactory
 
 console = Console()
@@ -53,15 +54,7 @@ def reported_errors() -> Iterator[None]:
 
 def parse_now(value: str | None) -> datetime:
     """`--now` as an aware datetime (UTC when no offset is given); the real clock when absent."""
-    if value is None:
-        return datetime.now(UTC)
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            f"--now {value!r} is not an ISO 8601 date-time (e.g. 2026-11-20T12:00:00+00:00)"
-        ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return datetime.now(UTC) if value is None else parse_instant(value, where="--now")
 
 
 def progress_bar() -> Progress:

@@ -10,8 +10,8 @@ import typer
 from rapport.cli import draft_cmd, model_cmd, shopify_cmd, triage_cmd
 from rapport.cli.context import application, console, parse_now, reported_errors, settings
 from rapport.cli.render import customer_card as render_card
-from rapport.domain.serialize import profile_to_dict
 from rapport.policy import load_policy
+from rapport.schemas import CustomerOut
 from rapport.services.customers import customer_card
 from rapport.services.setup import initialize
 
@@ -64,7 +64,7 @@ def profile(
         app_ = application()
         card = customer_card(app_.uow_factory, merchant=app_.merchant, email=email, now=at)
     if as_json:
-        typer.echo(json.dumps(profile_to_dict(card)))
+        typer.echo(json.dumps(CustomerOut.from_domain(card).model_dump(mode="json", by_alias=True)))
     else:
         console.print(render_card(card))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rich.console import Group
@@ -10,24 +11,18 @@ from rich.table import Table
 from rich.text import Text
 
 from rapport.domain import CustomerProfile, Decision, ResolutionOffer
-from rapport.domain.serialize import decision_to_dict, money, order_to_dict
+from rapport.schemas import TriageOut
 from rapport.services.triage import TriageResult
+
+
+def money(value: Decimal | None) -> str:
+    """An amount with two decimals, as people read it on a terminal ("12.50")."""
+    return "-" if value is None else f"{value.quantize(Decimal('0.01'))}"
 
 
 def triage_json(result: TriageResult) -> dict[str, Any]:
     """The triage JSON (`rapport triage --json`): the decision, the customer, what was read."""
-    ticket = result.ticket
-    return {
-        "customer": {
-            "id": result.profile.customer_id,
-            "email": result.profile.email,
-            "known": result.profile.is_known,
-        },
-        **decision_to_dict(result.decision),
-        "order": None if ticket.order is None else order_to_dict(ticket.order),
-        "entities": [{"kind": e.kind, "value": e.value} for e in ticket.entities],
-        "signals": [{"kind": s.kind, "evidence": s.evidence} for s in ticket.signals],
-    }
+    return TriageOut.from_result(result).model_dump(mode="json", by_alias=True)
 
 
 def customer_card(profile: CustomerProfile) -> Panel:

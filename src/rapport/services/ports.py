@@ -40,10 +40,15 @@ class TicketRepository(Protocol):
 class UnitOfWork(IngestionRepositories, Protocol):
     """One transaction: `with uow: ...; uow.commit()`; whatever is not committed is rolled back."""
 
-    merchants: MerchantRepository
-    profiles: ProfileRepository
-    orders: OrderLookup
-    tickets: TicketRepository
+    # Read-only members, so that an adapter's concrete repositories satisfy them.
+    @property
+    def merchants(self) -> MerchantRepository: ...
+    @property
+    def profiles(self) -> ProfileRepository: ...
+    @property
+    def orders(self) -> OrderLookup: ...
+    @property
+    def tickets(self) -> TicketRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(
