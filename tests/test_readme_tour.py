@@ -1,0 +1,187 @@
+"""The README's two-minute tour works as written: every command of its code block, run through the real
+`rapport` executable on the files in examples/, in an empty directory with its own SQLite database.
+
+The commands are read from README.md itself (not copied here), so the README cannot drift from what works.
+`rapport serve` (it runs until stopped) and `rapport shopify …` (it needs a shop) are left out; the import
+and model lines of the next block, which also use examples/, are run too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+
+pytestmark = pytest.mark.slow
+
+
+def code_block_after(heading: str, *, after: str | None = None) -> str:
+    """The first ```sh block after a Markdown heading of the README (and after the text `after`, if given)."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index(f"\n## {heading}\n")
+    if after is not None:
+        start = text.index(after, start)
+    match = re.compile(r"```sh\n(.*?)```", re.S).search(text, start)
+    assert match, f"no code block after '## {heading}'"
+    return match.group(1)
+
+
+def commands(block: str) -> list[str]:
+    """The block's commands: continuation lines joined, comments and blank lines dropped."""
+    joined = re.sub(r"\\\n\s*", "", block)
+    lines = [shlex.split(line, comments=True) for line in joined.splitlines()]
+    return [shlex.join(words) for words in lines if words]
+
+
+def expand(command: str, first_triage: list[str]) -> list[list[str]]:
+    """One README line as the argument lists it stands for: `...` is the triage above, `[--json]` optional."""
+    words = shlex.split(command)
+    if "..." in words:
+        at = words.index("...")
+        words = words[:at] + first_triage + words[at + 1 :]
+    if "[--json]" in words:
+        plain = [w for w in words if w != "[--json]"]
+        return [plain, [*plain, "--json"]]
+    return [words]
+
+
+def tour() -> list[list[str]]:
+    """The argument lists to run, in the README's order."""
+    lines = commands(code_block_after("A two-minute tour"))
+    assert lines[0] == ". .venv/bin/activate"
+    triages = [shlex.split(line) for line in lines if line.startswith("rapport triage --email")]
+    assert triages, "the tour has no full `rapport triage --email ...` command"
+    first_triage = triages[0][2:]
+    sources = [
+        line
+        for line in commands(code_block_after("A two-minute tour", after="Where the knowledge comes from"))
+        if line.startswith(("rapport import shopify-", "rapport model predict"))
+    ]
+    runs: list[list[str]] = []
+    for line in [*lines[1:], *sources]:
+        if line.startswith(("rapport serve", "rapport shopify")):
+            continue
+        runs.extend(expand(line, first_triage))
+    return runs
+
+
+def rapport_executable() -> list[str]:
+    """The `rapport` script installed next to this Python (the venv's), else the same app through Python."""
+    found = shutil.which("rapport", path=str(Path(sys.executable).parent))
+    if found:
+        return [found]
+    return [
+        sys.executable,
+        "-c",
+        "import sys; from rapport.cli.main import app; sys.argv[0] = 'rapport'; app()",
+    ]
+
+
+def json_output(stdout: str) -> dict[str, object]:
+    value = json.loads(stdout)
+    assert isinstance(value, dict)
+    return value
+
+
+def check_triage_json(out: str) -> None:
+    decision = json_output(out)
+    # what the README says the object holds
+    readme_keys = {"segment", "queue", "priority", "first_response_due", "escalation_level"}
+    readme_keys |= {"intent", "resolution", "tone", "follow_ups", "explanation"}
+    assert readme_keys <= set(decision)
+    assert (decision["segment"], decision["intent"]) == ("vip", "damaged_item")
+    assert decision["resolution"]["offer"] == "replacement"  # type: ignore[index]
+
+
+def check_draft_json(out: str) -> None:
+    result = json_output(out)
+    draft = result["draft"]
+    assert isinstance(draft, dict)
+    assert draft["guardrails"]["passed"] is True
+    assert "Dana" in draft["body"]
+    assert result["decision"]["resolution"]["offer"] == "replacement"  # type: ignore[index]
+
+
+def contains(*needles: str) -> Callable[[str], None]:
+    def check(out: str) -> None:
+        missing = [n for n in needles if n not in out]
+        assert not missing, f"missing {missing} in:\n{out}"
+
+    return check
+
+
+# What each command of the tour must print (matched on the command's start, most specific first).
+EXPECTED: list[tuple[str, Callable[[str], None]]] = [
+    ("rapport init", contains("database ready", "policy written: rapport.yaml")),
+    ("rapport policy check rapport.yaml", contains("rapport.yaml: ok")),
+    ("rapport import examples/store.jsonl", contains("customer: 33 inserted", "order: 86 inserted")),
+    ("rapport profile dana.lee@example.com", contains("Customer: Dana Lee", "dana.lee@example.com", "#1085")),
+    ("rapport triage --email dana.lee@example.com * --json", check_triage_json),
+    (
+        "rapport triage --email dana.lee@example.com",
+        contains("Decision", "damaged_item", "vip", "replacement, express shipping"),
+    ),
+    ("rapport draft --email dana.lee@example.com * --json", check_draft_json),
+    (
+        "rapport draft --email dana.lee@example.com",
+        contains("Draft by template", "guardrails passed", "Dana"),
+    ),
+    ("rapport draft check examples/drafts.jsonl", contains("3 drafts checked, 3 passed, 0 failed")),
+    ("rapport import shopify-orders examples/orders_export.csv", contains("18 imported from 31 rows")),
+    ("rapport import shopify-customers examples/customers_export.csv", contains("12 imported from 12 rows")),
+    ("rapport model predict --data examples/backlog.csv", contains("wrote 36 predictions to intents.jsonl")),
+]
+
+
+def expectation(args: list[str]) -> Callable[[str], None]:
+    line = shlex.join(args)
+    for pattern, check in EXPECTED:
+        head, _, tail = pattern.partition(" * ")
+        if line.startswith(head) and (not tail or line.endswith(tail)):
+            return check
+    raise AssertionError(f"the README tour has a command this test does not know: {line}")
+
+
+def test_the_tour_is_read_from_the_readme() -> None:
+    runs = [shlex.join(args) for args in tour()]
+    assert runs[0] == "rapport init"
+    assert "rapport import examples/store.jsonl" in runs
+    assert any(r.startswith("rapport draft --email") and r.endswith("--json") for r in runs)
+    assert not any(r.startswith("rapport serve") for r in runs)
+    assert all("..." not in r for r in runs)
+
+
+def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
+    env |= {"RAPPORT_DATABASE_URL": f"sqlite:///{tmp_path / 'rapport.db'}", "COLUMNS": "120", "NO_COLOR": "1"}
+    executable = rapport_executable()
+    for args in tour():
+        check = expectation(args)
+        done = subprocess.run(
+            [*executable, *args[1:]],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        shown = f"$ {shlex.join(args)}\n{done.stdout}{done.stderr}"
+        assert done.returncode == 0, shown
+        assert "Traceback" not in done.stderr, shown
+        check(done.stdout)
+    predictions = (tmp_path / "intents.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(predictions) == 36
+    assert json.loads(predictions[0])["intent"] == "damaged_item"  # "My bowl set arrived chipped, ..."
