@@ -1,4 +1,4 @@
-"""The API app over HTTP (Starlette's test client): health, webhooks, errors as 4xx JSON."""
+"""The API app over HTTP (Starlette's test client): health, webhooks, errors in the ErrorBody shape."""
 
 from __future__ import annotations
 
@@ -7,34 +7,18 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
 from rapport.api import create_app
-from rapport.config import Settings
-from rapport.store.database import make_engine, session_factory, upgrade
+from rapport.bootstrap import build
+from rapport.policy import default_policy
+from rapport.store.database import make_engine, session_factory
 from rapport.store.unit_of_work import UnitOfWork
 
-SECRET = "whsec_api"
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def uow_factory(tmp_path: Path) -> Callable[[], UnitOfWork]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'api.db'}")
-    upgrade(engine)
-    sessions = session_factory(engine)
-    return lambda: UnitOfWork(sessions)
-
-
-@pytest.fixture
-def client(uow_factory: Callable[[], UnitOfWork]) -> TestClient:
-    settings = Settings(shopify_webhook_secret=SecretStr(SECRET))
-    return TestClient(create_app(settings, uow_factory=uow_factory, clock=lambda: NOW))
+from .conftest import NOW, SECRET, settings
 
 
 def post(client: TestClient, payload: object, *, topic: str = "customers/create", secret: str = SECRET):  # noqa: ANN201
@@ -51,11 +35,10 @@ def test_health_answers_ok(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
 
 
-def test_a_signed_webhook_is_accepted_and_processed(client: TestClient, uow_factory) -> None:  # noqa: ANN001
+def test_a_signed_webhook_is_accepted_and_processed(client: TestClient) -> None:
     assert post(client, CUSTOMER).json() == {"outcome": "stored", "topic": "customers/create"}
-    with uow_factory() as uow:
-        merchant_id = uow.merchants.get_or_create(slug="default")
-        assert uow.profiles.get_profile(merchant_id=merchant_id, email="kim@example.com", now=NOW).is_known
+    response = client.get("/v1/customers/kim@example.com", params={"now": NOW.isoformat()})
+    assert response.json()["known"] is True
 
 
 def test_a_wrong_signature_is_a_401_json_error(client: TestClient) -> None:
@@ -83,18 +66,27 @@ def test_a_repeated_delivery_is_answered_as_a_duplicate(client: TestClient) -> N
 def test_a_webhook_that_cannot_be_stored_is_answered_503_so_shopify_retries(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'never-migrated.db'}")  # no tables: every write fails
     sessions = session_factory(engine)
-    settings = Settings(shopify_webhook_secret=SecretStr(SECRET))
-    broken = TestClient(create_app(settings, uow_factory=lambda: UnitOfWork(sessions), clock=lambda: NOW))
+    app = build(settings(), policy=default_policy(), uow_factory=lambda: UnitOfWork(sessions))
+    broken = TestClient(create_app(app, clock=lambda: NOW))
     response = post(broken, CUSTOMER)
     assert (response.status_code, response.json()["error"]["code"]) == (503, "store_unavailable")
 
 
-def test_an_unknown_route_answers_the_error_shape(client: TestClient) -> None:
-    assert client.get("/nowhere").json()["error"]["code"] == "not_found"
+def test_an_unknown_route_is_a_404_error_body(client: TestClient) -> None:
+    response = client.get("/nowhere")
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "message": "Not Found"}}
 
 
-def test_a_validation_error_is_a_422_in_the_error_shape(uow_factory) -> None:  # noqa: ANN001
-    app = create_app(Settings(), uow_factory=uow_factory)
+def test_a_wrong_method_is_a_405_error_body_that_says_which_methods_are_allowed(client: TestClient) -> None:
+    response = client.get("/v1/tickets/triage")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.json() == {"error": {"code": "method_not_allowed", "message": "Method Not Allowed"}}
+
+
+def test_a_validation_error_is_a_422_in_the_error_shape(make_app: Callable[..., FastAPI]) -> None:
+    app = make_app()
 
     def typed(n: int) -> dict[str, int]:
         return {"n": n}
@@ -102,9 +94,25 @@ def test_a_validation_error_is_a_422_in_the_error_shape(uow_factory) -> None:  #
     app.add_api_route("/typed", typed, methods=["GET"])
     response = TestClient(app).get("/typed", params={"n": "many"})
     assert (response.status_code, response.json()["error"]["code"]) == (422, "invalid_request")
+    assert response.json()["error"]["message"].startswith("query.n: ")
 
 
-def test_the_app_served_by_uvicorn_on_loopback_accepts_a_webhook(uow_factory) -> None:  # noqa: ANN001
+def test_an_unexpected_failure_is_a_500_error_body_not_a_stack_trace(
+    make_app: Callable[..., FastAPI],
+) -> None:
+    app = make_app()
+
+    def broken() -> None:
+        raise RuntimeError("secret internals")
+
+    app.add_api_route("/broken", broken, methods=["GET"])
+    response = TestClient(app, raise_server_exceptions=False).get("/broken")
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
+    assert "secret internals" not in response.text
+
+
+def test_the_app_served_by_uvicorn_on_loopback_accepts_a_webhook(make_app: Callable[..., FastAPI]) -> None:
     import socket
     import threading
     import time
@@ -112,12 +120,9 @@ def test_the_app_served_by_uvicorn_on_loopback_accepts_a_webhook(uow_factory) ->
     import httpx
     import uvicorn
 
-    app = create_app(
-        Settings(shopify_webhook_secret=SecretStr(SECRET)), uow_factory=uow_factory, clock=lambda: NOW
-    )
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(make_app(), log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:

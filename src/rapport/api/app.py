@@ -1,81 +1,64 @@
-"""The FastAPI app: thin routes, one handler turning expected errors into 4xx JSON (never a stack trace)."""
+"""The FastAPI app: thin routes over the application's services, every answer a `rapport.schemas` model,
+every failure an `ErrorBody` (never a stack trace)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, cast
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi import FastAPI
 
+from rapport.api.errors import install_error_handlers
 from rapport.api.tickets import ticket_router
 from rapport.api.webhooks import webhook_router
-from rapport.config import Settings, load_settings
+from rapport.bootstrap import Rapport, build
+from rapport.config import load_settings
 from rapport.connectors.shopify.signals import SignalRules
 from rapport.connectors.shopify.webhooks import WebhookReceiver
-from rapport.domain.errors import RapportError
-from rapport.policy import Policy, default_policy, load_policy
-from rapport.services.replies import llm_settings
-from rapport.store.unit_of_work import UnitOfWork, units_of_work
+from rapport.schemas import HealthOut
+
+if TYPE_CHECKING:
+    from rapport.store.unit_of_work import UnitOfWork
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def create_app(
-    settings: Settings,
+    app: Rapport,
     *,
-    uow_factory: Callable[[], UnitOfWork] | None = None,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Callable[[], datetime] = utc_now,
     rules: SignalRules | None = None,
-    policy: Policy | None = None,
 ) -> FastAPI:
-    """The Rapport API for `settings` (the store is migrated on creation unless a factory is given)."""
-    if uow_factory is None:
-        uow_factory = units_of_work(settings.database_url)
-    if policy is None:
-        policy = load_policy(settings.policy_path) if settings.policy_path.exists() else default_policy()
-    app = FastAPI(title="Rapport", version="0.1.0")
+    """The Rapport API over `app` (from `rapport.bootstrap.build`).
+
+    The policy is loaded now, so a missing or invalid policy stops the server before it answers
+    anything, with the same error as the CLI (`InvalidInput`, `PolicyError` with FILE:LINE).
+    """
+    _ = app.policy
+    api = FastAPI(title="Rapport", version="0.1.0")
+    install_error_handlers(api)
     receiver = WebhookReceiver(
-        uow_factory,
-        merchant=settings.merchant,
-        secret=settings.shopify_webhook_secret.get_secret_value(),
+        # The receiver still asks for the store's concrete unit of work; the app's factory makes them.
+        cast("Callable[[], UnitOfWork]", app.uow_factory),
+        merchant=app.merchant_slug,
+        secret=app.settings.shopify_webhook_secret.get_secret_value(),
         clock=clock,
         rules=rules,
     )
-    app.include_router(webhook_router(receiver))
-    app.include_router(
-        ticket_router(
-            uow_factory, merchant=settings.merchant, policy=policy, llm=llm_settings(settings), clock=clock
-        )
-    )
+    api.include_router(webhook_router(receiver))
+    api.include_router(ticket_router(app, clock=clock))
 
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    @api.get("/healthz", response_model=HealthOut)
+    def healthz() -> HealthOut:
+        """The process is up (it does not touch the store)."""
+        return HealthOut()
 
-    @app.exception_handler(RapportError)
-    async def rapport_error(_: Request, exc: RapportError) -> JSONResponse:
-        return error_response(exc.http_status, exc.code, exc.message)
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return error_response(422, "invalid_request", f"{where}: {first.get('msg', 'invalid request')}")
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = "not_found" if exc.status_code == 404 else f"http_{exc.status_code}"
-        return error_response(exc.status_code, code, str(exc.detail))
-
-    return app
-
-
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    """The one error shape of the API: {"error": {"code", "message"}}."""
-    return JSONResponse(status_code=status, content={"error": {"code": code, "message": message}})
+    return api
 
 
 def app_from_environment() -> FastAPI:
     """The app as `uvicorn --factory` builds it in production: settings from the environment."""
-    return create_app(load_settings())
+    return create_app(build(load_settings()))

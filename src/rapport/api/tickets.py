@@ -1,75 +1,65 @@
-"""Ticket routes: triage a message, draft its reply, show a customer card. Thin: each calls a service."""
+"""Ticket routes: triage a message, draft its reply, show a customer card. Thin: each calls a service
+and answers a `rapport.schemas` model, which is also what the OpenAPI schema publishes."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Path, Query
 
-from rapport.domain.serialize import profile_to_dict
-from rapport.drafting import LLMSettings
-from rapport.policy import Policy
+from rapport.api.errors import ERROR_RESPONSES
+from rapport.bootstrap import Rapport
+from rapport.schemas import CustomerOut, DraftResponse, InstantIn, TicketIn, TriageOut
+from rapport.schemas.tickets import EMAIL_PATTERN
+from rapport.services.customers import customer_card
 from rapport.services.replies import draft_reply
-from rapport.services.triage import parse_intent, triage, triage_to_dict
-from rapport.store.unit_of_work import UnitOfWork
+from rapport.services.triage import TriageRequest, TriageResult, triage
+
+NOW_HELP = "Decide as of this instant: ISO 8601, no offset means UTC, years 1970-2199 (default: now)."
 
 
-class TicketIn(BaseModel):
-    """An inbound message; `order` and `intent` are optional hints from the help desk."""
+def ticket_router(app: Rapport, *, clock: Callable[[], datetime]) -> APIRouter:
+    """The /v1 routes of one application (its store, policy, merchant, classifier and drafter)."""
+    router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
 
-    email: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
-    message: str = Field(max_length=200_000)
-    order: str | None = Field(default=None, max_length=64)
-    intent: str | None = Field(default=None, max_length=64)
-    now: datetime | None = None
-
-
-def ticket_router(
-    uow_factory: Callable[[], UnitOfWork],
-    *,
-    merchant: str,
-    policy: Policy,
-    llm: LLMSettings | None,
-    clock: Callable[[], datetime],
-) -> APIRouter:
-    """The /v1 routes bound to one store and one policy."""
-    router = APIRouter(prefix="/v1")
-
-    def run(ticket: TicketIn) -> Any:
-        now = ticket.now or clock()
-        return triage(
-            uow_factory,
-            merchant=merchant,
+    def run(ticket: TicketIn) -> TriageResult:
+        request = TriageRequest(
             email=ticket.email,
             message=ticket.message,
-            now=now if now.tzinfo else now.replace(tzinfo=UTC),
-            policy=policy,
+            now=ticket.now or clock(),
             order_name=ticket.order,
-            intent=parse_intent(ticket.intent) if ticket.intent else None,
+            intent=ticket.intent,
+        )
+        return triage(
+            app.uow_factory,
+            merchant=app.merchant,
+            policy=app.policy,
+            classifier=app.classifier,
+            request=request,
         )
 
-    @router.post("/tickets/triage")
-    def triage_ticket(ticket: TicketIn) -> dict[str, Any]:
-        """Decide segment, queue, SLA, resolution, tone and follow-ups, with the reasons."""
-        return triage_to_dict(run(ticket))
+    @router.post("/tickets/triage", response_model=TriageOut)
+    def triage_ticket(ticket: TicketIn) -> TriageOut:
+        """Decide segment, queue, SLA, resolution, tone and follow-ups, with the reasons; the ticket
+        and the decision are recorded."""
+        return TriageOut.from_result(run(ticket))
 
-    @router.post("/tickets/draft")
-    def draft_ticket(ticket: TicketIn) -> dict[str, Any]:
+    @router.post("/tickets/draft", response_model=DraftResponse)
+    def draft_ticket(ticket: TicketIn) -> DraftResponse:
         """Triage, then draft the reply (checked by the guardrails)."""
         result = run(ticket)
-        return {"decision": triage_to_dict(result), "draft": draft_reply(result, llm=llm).to_dict()}
+        return DraftResponse.from_domain(result, draft_reply(result, drafter=app.drafter, brand=app.brand))
 
-    @router.get("/customers/{email}")
-    def customer(email: str, now: datetime | None = None) -> dict[str, Any]:
-        """The customer card: what Rapport knows before answering (a guest when unknown)."""
-        at = now or clock()
-        with uow_factory() as uow:
-            merchant_id = uow.merchants.get_or_create(slug=merchant, currency=policy.currency)
-            profile = uow.profiles.get_profile(merchant_id=merchant_id, email=email, now=at)
-            uow.commit()
-        return profile_to_dict(profile)
+    @router.get("/customers/{email}", response_model=CustomerOut)
+    def customer(
+        email: Annotated[str, Path(min_length=3, max_length=320, pattern=EMAIL_PATTERN)],
+        now: Annotated[InstantIn | None, Query(description=NOW_HELP)] = None,
+    ) -> CustomerOut:
+        """The customer card: what Rapport knows before answering (a guest when unknown); amounts are
+        in the merchant's currency, the policy's."""
+        profile = customer_card(app.uow_factory, merchant=app.merchant, email=email, now=now or clock())
+        return CustomerOut.from_domain(profile)
 
     return router

@@ -1,4 +1,4 @@
-"""Expected failures, each with a stable code: the CLI prints one line, the API answers 4xx JSON."""
+"""Expected failures, each with a stable code: the CLI prints one line, the API maps the code to a status."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ class RapportError(Exception):
     """Base of every expected failure. `code` is stable and machine-readable."""
 
     code = "rapport_error"
-    http_status = 400
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -16,14 +15,11 @@ class RapportError(Exception):
 
 class UnknownIntent(RapportError):
     code = "unknown_intent"
-    http_status = 422
 
 
 class UnknownOrder(RapportError):
     code = "unknown_order"
-    http_status = 404
 
 
 class InvalidInput(RapportError):
     code = "invalid_input"
-    http_status = 422

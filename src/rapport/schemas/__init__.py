@@ -17,6 +17,7 @@ from rapport.schemas.decisions import (
 from rapport.schemas.draft_check import DraftCheck, DraftCheckLine, read_draft_check_line
 from rapport.schemas.drafts import DraftOut, DraftResponse, GuardrailsOut, ViolationOut
 from rapport.schemas.errors import ErrorBody, ErrorDetail
+from rapport.schemas.health import HealthOut
 from rapport.schemas.tickets import EntityOut, SignalOut, TicketIn, TriageOut
 from rapport.schemas.values import Instant, InstantIn, Money, Percent, money, parse_instant
 
@@ -34,6 +35,7 @@ __all__ = [
     "ErrorDetail",
     "FollowUpOut",
     "GuardrailsOut",
+    "HealthOut",
     "Instant",
     "InstantIn",
     "LineItemOut",

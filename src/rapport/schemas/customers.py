@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict
 from rapport.domain import CustomerProfile, LineItem, OrderSummary
 from rapport.schemas.values import Instant, Money
 
-OUT = ConfigDict(frozen=True, extra="forbid")
+OUT = ConfigDict(frozen=True, extra="forbid", json_schema_serialization_defaults_required=True)
 
 
 class LineItemOut(BaseModel):

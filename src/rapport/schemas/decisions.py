@@ -55,7 +55,7 @@ class ToneOut(BaseModel):
 class FollowUpOut(BaseModel):
     """A scheduled touch after the reply; `from` is who sends it (agent, senior, system)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(**OUT, validate_by_name=True, serialize_by_alias=True)
 
     due_at: Instant
     kind: str

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rapport.domain import CustomerProfile, Decision, Ticket
-from rapport.domain.serialize import decision_to_dict
+from rapport.schemas import StoredDecision
 from rapport.store.models import Customer, DecisionRecord, Order, TicketRecord
 from rapport.store.repositories.customers import normalize_email
 
 
 @dataclass(frozen=True, slots=True)
 class RecordedTicket:
-    """A ticket as stored, with its decision as `decision_to_dict` wrote it."""
+    """A ticket as stored, with its decision as stored (`StoredDecision`, read back whatever its version)."""
 
     id: int
     email: str
@@ -25,7 +24,7 @@ class RecordedTicket:
     received_at: datetime
     intent: str
     order_name: str | None
-    decision: dict[str, Any]
+    decision: StoredDecision
 
 
 class TicketRepository:
@@ -61,7 +60,7 @@ class TicketRepository:
                 priority=decision.priority,
                 offer=decision.resolution.offer.value,
                 amount=decision.resolution.amount,
-                decision_json=decision_to_dict(decision),
+                decision_json=StoredDecision.from_domain(decision).model_dump(mode="json"),
             )
         )
         self.session.flush()
@@ -84,7 +83,7 @@ class TicketRepository:
                 received_at=t.received_at,
                 intent=t.intent,
                 order_name=order_name,
-                decision=decision,
+                decision=StoredDecision.read(decision),
             )
             for t, decision, order_name in self.session.execute(query)
         ]

@@ -1,0 +1,52 @@
+"""The API over a real store (SQLite, and PostgreSQL when RAPPORT_TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from rapport.api import create_app
+from rapport.bootstrap import build
+from rapport.config import Settings
+from rapport.policy import Policy, default_policy
+from rapport.services.importing import import_jsonl
+from rapport.store.unit_of_work import UnitOfWork
+
+SECRET = "whsec_api"
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+STORE = Path(__file__).parents[1] / "cli" / "data" / "store.jsonl"  # Dana (VIP), Lena (first order), Sam
+
+
+def settings(**values: Any) -> Settings:
+    return Settings(_env_file=None, shopify_webhook_secret=SecretStr(SECRET), **values)
+
+
+@pytest.fixture
+def make_app(uow_factory: Callable[[], UnitOfWork]) -> Callable[..., FastAPI]:
+    """`make_app(policy=..., clock=...)`: the API app over the test database."""
+
+    def make(*, policy: Policy | None = None, clock: Callable[[], datetime] = lambda: NOW) -> FastAPI:
+        app = build(settings(), policy=policy or default_policy(), uow_factory=uow_factory)
+        return create_app(app, clock=clock)
+
+    return make
+
+
+@pytest.fixture
+def client(make_app: Callable[..., FastAPI]) -> TestClient:
+    """The API over an empty store."""
+    return TestClient(make_app(), raise_server_exceptions=False)
+
+
+@pytest.fixture
+def store_client(uow_factory: Callable[[], UnitOfWork], make_app: Callable[..., FastAPI]) -> TestClient:
+    """The API over a store holding Dana (VIP), Lena (first-time buyer) and Sam (subscriber)."""
+    assert not import_jsonl(uow_factory, path=STORE, merchant="default").errors
+    return TestClient(make_app(), raise_server_exceptions=False)
