@@ -185,3 +185,22 @@ def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
     predictions = (tmp_path / "intents.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(predictions) == 36
     assert json.loads(predictions[0])["intent"] == "damaged_item"  # "My bowl set arrived chipped, ..."
+
+
+def test_the_failing_drafts_example_is_caught_by_the_guardrails(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
+    env["RAPPORT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'rapport.db'}"
+    done = subprocess.run(
+        [*rapport_executable(), "draft", "check", str(ROOT / "examples" / "drafts_failing.jsonl")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    shown = done.stdout + done.stderr
+    assert done.returncode == 1, shown
+    assert ":1: unauthorized_promise:" in done.stdout, shown
+    assert ":2: asks_known_order:" in done.stdout, shown
+    assert "2 drafts checked, 0 passed, 2 failed" in done.stdout, shown
