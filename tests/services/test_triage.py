@@ -1,72 +1,153 @@
-"""The triage service on real databases: it knows the customer, finds the order, records the ticket."""
+"""The triage use case on in-memory fakes: which order, which intent, what is recorded, which policy."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
 import pytest
+from fakes import CountingClassifier, FakeStore, FakeUnitOfWorkFactory, RefusingClassifier
 
-from rapport.domain import Intent
-from rapport.domain.errors import UnknownOrder
-from rapport.policy import default_policy
-from rapport.services.importing import import_jsonl
-from rapport.services.triage import TriageResult, triage
-from rapport.store.unit_of_work import UnitOfWork
+from drafting.builders import NOW, a_first_timer, a_vip
+from engine.engine_builders import a_policy
+from rapport.domain import Intent, IntentReading
+from rapport.domain.errors import UnknownIntent, UnknownOrder
+from rapport.policy import Policy, default_policy
+from rapport.services.merchants import MerchantContext
+from rapport.services.triage import TriageRequest, TriageResult, triage
+from rapport.understanding import IntentClassifier
 
-STORE = Path(__file__).parents[1] / "cli" / "data" / "store.jsonl"
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+MARIA = a_vip()  # owns #1042 and #990
+JONAS = a_first_timer()  # owns #2001 only
+READ_AS_DAMAGED = IntentReading(intent=Intent.DAMAGED_ITEM, confidence=0.9, source="model")
 
 
 @pytest.fixture
-def factory(uow_factory: Callable[[], UnitOfWork]) -> Callable[[], UnitOfWork]:
-    """A store holding Dana (VIP), Lena (first-time buyer) and Sam (subscriber), on each database."""
-    assert not import_jsonl(uow_factory, path=STORE, merchant="default").errors
-    return uow_factory
+def uow_factory() -> FakeUnitOfWorkFactory:
+    return FakeUnitOfWorkFactory(FakeStore().with_customer(MARIA).with_customer(JONAS))
 
 
-def run(factory: Callable[[], UnitOfWork], email: str, message: str, **kwargs: object) -> TriageResult:
-    options = {"now": NOW, **kwargs}
+@pytest.fixture
+def merchant(uow_factory: FakeUnitOfWorkFactory) -> MerchantContext:
+    return uow_factory.store.merchant("default")
+
+
+def run(
+    uow_factory: FakeUnitOfWorkFactory,
+    merchant: MerchantContext,
+    *,
+    email: str,
+    message: str = "Hi, my order arrived damaged, the mug is broken.",
+    classifier: IntentClassifier | None = None,
+    policy: Policy | None = None,
+    record: bool = True,
+    **hints: str,
+) -> TriageResult:
     return triage(
-        factory, merchant="default", email=email, message=message, policy=default_policy(), **options
+        uow_factory,
+        merchant=merchant,
+        policy=policy or default_policy(),
+        classifier=classifier or CountingClassifier(READ_AS_DAMAGED),
+        request=TriageRequest(email=email, message=message, now=NOW, **hints),
+        record=record,
     )
 
 
-def test_the_order_is_found_without_asking_the_customer(factory: Callable[[], UnitOfWork]) -> None:
+def test_the_order_named_in_the_request_is_the_one_the_ticket_is_about(
+    uow_factory: FakeUnitOfWorkFactory, merchant: MerchantContext
+) -> None:
+    result = run(uow_factory, merchant, email=MARIA.email, order_name="#990")
+    assert result.ticket.order is not None
+    assert result.ticket.order.name == "#990"
+
+
+def test_a_customer_with_one_order_is_not_asked_which_order(
+    uow_factory: FakeUnitOfWorkFactory, merchant: MerchantContext
+) -> None:
+    result = run(uow_factory, merchant, email=JONAS.email)
+    assert result.ticket.order is not None
+    assert result.ticket.order.name == "#2001"
+
+
+def test_a_named_order_the_store_does_not_have_is_refused(
+    uow_factory: FakeUnitOfWorkFactory, merchant: MerchantContext
+) -> None:
+    with pytest.raises(UnknownOrder, match="#4040"):
+        run(uow_factory, merchant, email=MARIA.email, order_name="#4040")
+
+
+def test_an_order_of_another_customer_is_refused(
+    uow_factory: FakeUnitOfWorkFactory, merchant: MerchantContext
+) -> None:
+    with pytest.raises(UnknownOrder, match="does not belong"):
+        run(uow_factory, merchant, email=MARIA.email, order_name="#2001")
+
+
+def test_a_given_intent_is_used_without_running_the_classifier(
+    uow_factory: FakeUnitOfWorkFactory, merchant: MerchantContext
+) -> None:
     result = run(
-        factory, "lena.fischer@example.com", "the dripper arrived cracked", intent=Intent.DAMAGED_ITEM
+        uow_factory, merchant, email=MARIA.email, classifier=RefusingClassifier(), intent="damaged_item"
     )
-    assert result.ticket.order is not None
-    assert result.ticket.order.name == "#9100"
+    assert (result.ticket.intent, result.ticket.reading.source) == (Intent.DAMAGED_ITEM, "given")
 
 
-def test_an_order_named_in_the_message_is_the_one_the_ticket_is_about(
-    factory: Callable[[], UnitOfWork],
+def test_without_a_given_intent_the_classifier_reads_the_message_once(
+    uow_factory: FakeUnitOfWorkFactory, merchant: MerchantContext
 ) -> None:
-    result = run(factory, "dana.lee@example.com", "about order #8001: the kettle leaks")
-    assert result.ticket.order is not None
-    assert result.ticket.order.name == "#8001"
+    classifier = CountingClassifier(READ_AS_DAMAGED)
+    result = run(uow_factory, merchant, email=MARIA.email, classifier=classifier)
+    assert classifier.calls == 1
+    assert result.ticket.reading == READ_AS_DAMAGED
 
 
-def test_an_order_of_another_customer_cannot_be_named(factory: Callable[[], UnitOfWork]) -> None:
+def test_an_unknown_intent_name_is_refused_with_the_valid_ones(
+    uow_factory: FakeUnitOfWorkFactory, merchant: MerchantContext
+) -> None:
+    with pytest.raises(UnknownIntent, match="damaged_item"):
+        run(uow_factory, merchant, email=MARIA.email, intent="broken_stuff")
+
+
+def test_a_recorded_ticket_is_stored_with_its_decision_and_committed(
+    uow_factory: FakeUnitOfWorkFactory, merchant: MerchantContext
+) -> None:
+    result = run(uow_factory, merchant, email=MARIA.email)
+    [stored] = uow_factory.store.tickets
+    assert (stored.merchant_id, stored.ticket, stored.decision) == (
+        merchant.id,
+        result.ticket,
+        result.decision,
+    )
+    assert stored.profile == result.profile
+    assert uow_factory.committed
+
+
+def test_a_preview_stores_nothing_and_commits_nothing(
+    uow_factory: FakeUnitOfWorkFactory, merchant: MerchantContext
+) -> None:
+    run(uow_factory, merchant, email=MARIA.email, record=False)
+    assert uow_factory.store.tickets == []
+    assert not uow_factory.committed
+
+
+def test_a_recorded_ticket_counts_as_a_contact_on_the_next_one(
+    uow_factory: FakeUnitOfWorkFactory, merchant: MerchantContext
+) -> None:
+    first = run(uow_factory, merchant, email=JONAS.email)
+    second = run(uow_factory, merchant, email=JONAS.email)
+    assert (first.profile.contacts_last_90d, second.profile.contacts_last_90d) == (0, 1)
+
+
+def test_a_refused_ticket_records_nothing(
+    uow_factory: FakeUnitOfWorkFactory, merchant: MerchantContext
+) -> None:
     with pytest.raises(UnknownOrder):
-        run(factory, "lena.fischer@example.com", "broken", order_name="#9001")
+        run(uow_factory, merchant, email=MARIA.email, order_name="#2001")
+    assert uow_factory.store.tickets == []
+    assert not uow_factory.committed
 
 
-def test_each_triaged_ticket_counts_as_a_contact_and_repeated_contact_raises_urgency(
-    factory: Callable[[], UnitOfWork],
+def test_the_decision_follows_the_policy_it_is_given(
+    uow_factory: FakeUnitOfWorkFactory, merchant: MerchantContext
 ) -> None:
-    first = run(factory, "lena.fischer@example.com", "where is my refund?")
-    later = [
-        run(factory, "lena.fischer@example.com", "where is my refund?", now=NOW + timedelta(hours=h))
-        for h in (1, 2, 3)
-    ]
-    assert first.profile.contacts_last_90d == 0
-    assert [r.profile.contacts_last_90d for r in later] == [1, 2, 3]
-    assert "repeat_contact" in {s.kind for s in later[-1].ticket.signals}
-
-
-def test_a_ticket_not_recorded_is_not_counted(factory: Callable[[], UnitOfWork]) -> None:
-    run(factory, "sam.okafor@example.com", "hello", record=False)
-    assert run(factory, "sam.okafor@example.com", "hello").profile.contacts_last_90d == 0
+    policy = a_policy()  # queues "fast" and "normal", where the default policy has "priority"/"standard"
+    result = run(uow_factory, merchant, email=JONAS.email, policy=policy)
+    assert (result.decision.segment, result.decision.queue) == ("everyone", "normal")
+    assert result.policy is policy
