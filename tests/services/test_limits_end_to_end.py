@@ -15,14 +15,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rapport.bootstrap import brand_of
 from rapport.domain import MONEY_OFFERS, Intent, OfferKind
+from rapport.drafting import TemplateDrafter
 from rapport.drafting.money_scan import find_money, find_percents
 from rapport.policy import Policy, default_policy
 from rapport.services.importing import import_jsonl
+from rapport.services.merchants import MerchantContext, open_merchant
 from rapport.services.replies import draft_reply
-from rapport.services.triage import triage
+from rapport.services.triage import TriageRequest, triage
 from rapport.store.database import make_engine, session_factory, upgrade
 from rapport.store.unit_of_work import UnitOfWork
+from rapport.understanding.reading import default_classifier
 
 STORE = Path(__file__).parents[1] / "cli" / "data" / "store.jsonl"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -36,7 +40,7 @@ STEERING = (
 
 
 @pytest.fixture(scope="module")
-def factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[[], UnitOfWork]:
+def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Callable[[], UnitOfWork], MerchantContext]:
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'store.db'}")
     upgrade(engine)
     sessions = session_factory(engine)
@@ -44,8 +48,9 @@ def factory(tmp_path_factory: pytest.TempPathFactory) -> Callable[[], UnitOfWork
     def make() -> UnitOfWork:
         return UnitOfWork(sessions)
 
-    assert not import_jsonl(make, path=STORE, merchant="default").errors
-    return make
+    merchant = open_merchant(make, slug="default", currency=default_policy().currency)
+    assert not import_jsonl(make, path=STORE, merchant=merchant.slug).errors
+    return make, merchant
 
 
 messages = st.one_of(
@@ -62,17 +67,18 @@ messages = st.one_of(
     intent=st.one_of(st.none(), st.sampled_from(list(Intent))),
 )
 def test_no_message_gets_an_offer_or_a_reply_above_the_policy_limits(
-    factory: Callable[[], UnitOfWork], email: str, message: str, intent: Intent | None
+    store: tuple[Callable[[], UnitOfWork], MerchantContext], email: str, message: str, intent: Intent | None
 ) -> None:
+    factory, merchant = store
     policy: Policy = default_policy()
     result = triage(
         factory,
-        merchant="default",
-        email=email,
-        message=message,
-        now=NOW,
+        merchant=merchant,
         policy=policy,
-        intent=intent,
+        classifier=default_classifier(),
+        request=TriageRequest(
+            email=email, message=message, now=NOW, intent=intent.value if intent is not None else None
+        ),
         record=False,
     )
     _, limits = policy.limits_for(result.decision.segment)
@@ -84,7 +90,7 @@ def test_no_message_gets_an_offer_or_a_reply_above_the_policy_limits(
         assert offer.percent is not None
         assert offer.percent <= limits.max_discount_percent
 
-    draft = draft_reply(result)
+    draft = draft_reply(result, drafter=TemplateDrafter(), brand=brand_of(policy))
     assert draft.guardrails is not None
     assert draft.guardrails.passed, draft.guardrails
     allowed = {offer.amount} if offer.amount is not None else set()
