@@ -7,19 +7,37 @@ policy fails here, loudly and the same way for every entrypoint (`PolicyError`, 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rapport.config import Settings
+from rapport.domain import IntentReading
 from rapport.domain.errors import InvalidInput
 from rapport.drafting import BrandSettings, Drafter, TemplateDrafter
 from rapport.llm import LLMDrafter, LLMSettings
-from rapport.policy import Policy, load_policy
+from rapport.domain.signals import SignalRules
+from rapport.policy import Policy, Signals, load_policy
+from rapport.services.ingestion.ports import CsvExports, ShopifyFeed
 from rapport.services.merchants import MerchantContext, open_merchant
 from rapport.services.ports import UnitOfWorkFactory
 from rapport.understanding import IntentClassifier
 from rapport.understanding.reading import default_classifier
+
+if TYPE_CHECKING:
+    from rapport.connectors.shopify.client import ShopifyEndpoint
+    from rapport.services.webhooks import WebhookService
+
+
+class LazyClassifier:
+    """The packaged intent model, loaded on the first message that needs it (not for `--intent`)."""
+
+    def classify(self, text: str) -> IntentReading:
+        return default_classifier().classify(text)
 
 
 def policy_at(path: Path) -> Policy:
@@ -92,7 +110,7 @@ class Rapport:
 
     @cached_property
     def classifier(self) -> IntentClassifier:
-        return default_classifier()
+        return LazyClassifier()
 
     @cached_property
     def drafter(self) -> Drafter:
@@ -102,6 +120,94 @@ class Rapport:
     @cached_property
     def brand(self) -> BrandSettings:
         return brand_of(self.policy)
+
+    # -- Ingestion: the Shopify connector's parts, from the settings and the policy's `signals:` ------
+    # (owned with services/ingestion; connectors never read Settings.)
+
+    def signal_rules(self, override: Path | None = None) -> SignalRules:
+        """The policy's `signals:` section, or those of the file `override` (`rapport shopify sync
+        --signals FILE`: a YAML mapping with the section's fields)."""
+        if override is None:
+            return self.policy.signals.rules()
+        return signal_rules_file(override)
+
+    def shopify_feed(self) -> AbstractContextManager[ShopifyFeed]:
+        """The connected shop as a bulk feed (closes its HTTP client on exit)."""
+        from contextlib import contextmanager
+
+        from rapport.connectors.shopify.client import GraphQLClient
+        from rapport.connectors.shopify.sync import ShopifyBulkFeed
+
+        endpoint = shopify_endpoint(self.settings)
+
+        @contextmanager
+        def opened() -> Iterator[ShopifyFeed]:
+            with GraphQLClient(endpoint) as client:
+                yield ShopifyBulkFeed(client)
+
+        return opened()
+
+    def shopify_csv(self) -> CsvExports:
+        from rapport.connectors.shopify.csv_import import ShopifyCsvExports
+
+        return ShopifyCsvExports()
+
+    def webhooks(self, *, clock: Callable[[], datetime] | None = None) -> WebhookService:
+        """Shopify webhooks for the configured merchant, verified with RAPPORT_SHOPIFY_WEBHOOK_SECRET."""
+        from rapport.connectors.shopify.webhook_topics import ShopifyWebhookTopics
+        from rapport.connectors.shopify.webhooks import ShopifyWebhookVerifier
+        from rapport.services.webhooks import WebhookService
+
+        return WebhookService(
+            self.uow_factory,
+            merchant=self.merchant,
+            verifier=ShopifyWebhookVerifier(self.settings.shopify_webhook_secret),
+            topics=ShopifyWebhookTopics(),
+            rules=self.signal_rules(),
+            clock=clock or (lambda: datetime.now(UTC)),
+        )
+
+
+def shopify_endpoint(settings: Settings) -> ShopifyEndpoint:
+    """The shop the settings describe, or a clear error naming the missing variable (the token stays a
+    SecretStr)."""
+    from rapport.connectors.shopify.client import ShopifyEndpoint
+    from rapport.connectors.shopify.errors import ShopifyNotConfigured
+
+    shop = settings.shopify_shop.strip()
+    base = settings.shopify_api_base_url.strip().rstrip("/")
+    if not shop and not base:
+        raise ShopifyNotConfigured("set RAPPORT_SHOPIFY_SHOP (e.g. acme.myshopify.com) to connect a store")
+    if not settings.shopify_access_token.get_secret_value():
+        raise ShopifyNotConfigured("set RAPPORT_SHOPIFY_ACCESS_TOKEN (the Admin API access token)")
+    version = settings.shopify_api_version
+    return ShopifyEndpoint(
+        shop=shop or base,
+        access_token=settings.shopify_access_token,
+        api_version=version,
+        base_url=base or f"https://{shop}/admin/api/{version}",
+    )
+
+
+def signal_rules_file(path: Path) -> SignalRules:
+    """Signal rules from a YAML (or JSON) file with the fields of the policy's `signals:` section."""
+    from pydantic import ValidationError
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        raw = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    except (OSError, YAMLError) as exc:
+        raise InvalidInput(f"{path}: cannot read signal rules: {exc}") from None
+    if not isinstance(raw, dict):
+        raise InvalidInput(f"{path}: signal rules must be a mapping of setting: value")
+    try:
+        return Signals.model_validate(raw).rules()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        what = "unknown signal setting" if first["type"] == "extra_forbidden" else first["msg"]
+        raise InvalidInput(f"{path}: {where}: {what}") from None
 
 
 def build(

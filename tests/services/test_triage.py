@@ -80,6 +80,13 @@ def test_an_order_of_another_customer_is_refused(
         run(uow_factory, merchant, email=MARIA.email, order_name="#2001")
 
 
+def test_a_guest_cannot_name_a_customers_order(
+    uow_factory: FakeUnitOfWorkFactory, merchant: MerchantContext
+) -> None:
+    with pytest.raises(UnknownOrder, match="does not belong"):
+        run(uow_factory, merchant, email="stranger@example.net", order_name="#2001")
+
+
 def test_a_given_intent_is_used_without_running_the_classifier(
     uow_factory: FakeUnitOfWorkFactory, merchant: MerchantContext
 ) -> None:

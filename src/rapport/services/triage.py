@@ -88,11 +88,15 @@ def triage(
 def _named_order(
     uow: UnitOfWork, merchant: MerchantContext, profile: CustomerProfile, order_name: str
 ) -> OrderSummary:
-    """The order the ticket names; it must exist and, for a known customer, be theirs."""
+    """The order the ticket names; it must exist and be the writer's own.
+
+    A guest (an e-mail the store does not know) can name no order: nothing proves it is theirs, and the
+    ticket would show a stranger someone else's order and items.
+    """
     order = uow.orders.find_summary(merchant_id=merchant.id, name_or_id=order_name)
     if order is None:
         raise UnknownOrder(f"no order {order_name!r} in this store")
-    if profile.is_known and not uow.orders.belongs_to(
+    if not profile.is_known or not uow.orders.belongs_to(
         merchant_id=merchant.id, external_id=order.id, email=profile.email
     ):
         raise UnknownOrder(f"order {order_name!r} does not belong to {profile.email}")
