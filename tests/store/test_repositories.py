@@ -17,7 +17,7 @@ from rapport.domain import (
     Tone,
 )
 from rapport.domain.serialize import decision_to_dict
-from rapport.store.records import CustomerRecord, LineItemRecord, OrderRecord
+from rapport.domain.records import CustomerRecord, LineItemRecord, OrderRecord
 from rapport.store.unit_of_work import UnitOfWork
 from store_builders import StoreBuilder
 

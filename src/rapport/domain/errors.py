@@ -23,3 +23,20 @@ class UnknownOrder(RapportError):
 
 class InvalidInput(RapportError):
     code = "invalid_input"
+
+
+class StoreUnavailable(RapportError):
+    """The store cannot be reached or used right now (connection, lock, missing schema): try again later.
+
+    Raised by `rapport.store` in place of the database driver's error; nothing was written."""
+
+    code = "store_unavailable"
+
+
+class RecordRefused(RapportError):
+    """The store refused one of the records written (a constraint or a value out of range).
+
+    Raised by `rapport.store`; the transaction is then unusable, so the caller rolls back and may
+    retry the other records without it."""
+
+    code = "record_refused"

@@ -20,6 +20,7 @@ from rapport.policy.schema import (
     Queue,
     ResolutionRule,
     Segment,
+    Signals,
     ToneRule,
 )
 from rapport.policy.vocabulary import FACTS, SIGNAL_KINDS, VARIABLES
@@ -40,6 +41,7 @@ __all__ = [
     "Queue",
     "ResolutionRule",
     "Segment",
+    "Signals",
     "ToneRule",
     "compile_expression",
     "default_policy",

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator
 
 from rapport.domain.decision import EscalationLevel, OfferKind
+from rapport.domain.signals import SignalRules
 from rapport.domain.ticket import Intent, Urgency
 from rapport.policy.durations import parse_duration
 from rapport.policy.expressions import Expression, compile_expression
@@ -169,6 +170,32 @@ class Escalation(_Model):
     when_no_rule: Literal["escalate", "none"] = "escalate"
 
 
+class Signals(_Model):
+    """Which of the shop's tags, selling plans and metafields mean a subscription or a loyalty tier.
+
+    Read by every Shopify source (sync, webhooks, CSV exports); the defaults are `SignalRules()`'s."""
+
+    subscription_tags: list[str] = Field(default_factory=lambda: list(SignalRules().subscription_tags))
+    inactive_subscription_tags: list[str] = Field(
+        default_factory=lambda: list(SignalRules().inactive_subscription_tags)
+    )
+    selling_plans_mean_subscription: bool = True
+    loyalty_tiers: list[str] = Field(default_factory=lambda: list(SignalRules().loyalty_tiers))
+    loyalty_tag_prefixes: list[str] = Field(default_factory=lambda: list(SignalRules().loyalty_tag_prefixes))
+    loyalty_metafield: str | None = Field(default=SignalRules().loyalty_metafield, pattern=r"^[\w-]+\.[\w-]+$")
+
+    def rules(self) -> SignalRules:
+        """The rules as the ingestion services take them."""
+        return SignalRules(
+            subscription_tags=tuple(self.subscription_tags),
+            inactive_subscription_tags=tuple(self.inactive_subscription_tags),
+            selling_plans_mean_subscription=self.selling_plans_mean_subscription,
+            loyalty_tiers=tuple(self.loyalty_tiers),
+            loyalty_tag_prefixes=tuple(self.loyalty_tag_prefixes),
+            loyalty_metafield=self.loyalty_metafield,
+        )
+
+
 class Policy(_Model):
     """A merchant's whole policy, validated and with every rule compiled."""
 
@@ -183,6 +210,7 @@ class Policy(_Model):
     follow_ups: dict[str, list[FollowUpRule]] = Field(default_factory=dict)
     priority: Priority = Field(default_factory=Priority)
     escalation: Escalation = Field(default_factory=Escalation)
+    signals: Signals = Field(default_factory=Signals)
 
     def queue_for(self, segment: str) -> Queue:
         """The queue that routes `segment` (every segment has one once loaded)."""

@@ -8,19 +8,48 @@ makes large imports fast (it was most of the time spent).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
-from rapport.store.records import UpsertOutcome
+from rapport.domain.errors import RecordRefused, StoreUnavailable
+from rapport.domain.records import UpsertOutcome
 
 KEY = ("merchant_id", "external_id")
+
+
+@contextmanager
+def domain_errors(dialect: Dialect | None = None) -> Iterator[None]:
+    """Raise the database's refusals as domain errors: a record refused (a constraint, a value out of
+    range) as `RecordRefused`, a store that cannot be used now as `StoreUnavailable`.
+
+    With `dialect`, the driver's own exceptions (raw DBAPI cursors) are translated too."""
+    dbapi = getattr(dialect, "loaded_dbapi", None) if dialect is not None else None
+    refused: tuple[type[BaseException], ...] = (IntegrityError, DataError)
+    unavailable: tuple[type[BaseException], ...] = (OperationalError,)
+    if dbapi is not None:
+        refused += (dbapi.IntegrityError, dbapi.DataError)
+        unavailable += (dbapi.OperationalError,)
+    try:
+        yield
+    except refused as exc:
+        raise RecordRefused(first_line(exc)) from exc
+    except unavailable as exc:
+        raise StoreUnavailable(first_line(exc)) from exc
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of the database's message (without SQLAlchemy's statement and parameters)."""
+    text = str(getattr(exc, "orig", None) or exc) if isinstance(exc, SQLAlchemyError) else str(exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
 
 def upsert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> UpsertOutcome:

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from rapport.domain.records import ContactRecord, SubscriptionRecord, UpsertOutcome
 from rapport.store.models import Subscription, SupportContact, table_of
-from rapport.store.records import ContactRecord, SubscriptionRecord, UpsertOutcome
-from rapport.store.upsert import upsert_rows
+from rapport.store.upsert import domain_errors, upsert_rows
 
 
 class SubscriptionRepository:
@@ -30,7 +30,8 @@ class SubscriptionRepository:
             }
             for r in records
         ]
-        return upsert_rows(self.session, table_of(Subscription), rows)
+        with domain_errors():
+            return upsert_rows(self.session, table_of(Subscription), rows)
 
 
 class ContactRepository:
@@ -53,4 +54,5 @@ class ContactRepository:
             }
             for r in records
         ]
-        return upsert_rows(self.session, table_of(SupportContact), rows)
+        with domain_errors():
+            return upsert_rows(self.session, table_of(SupportContact), rows)

@@ -13,36 +13,20 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from rapport.domain.records import BulkLine, BulkOrder, OrderRecord, UpsertOutcome
 from rapport.store.models import Customer, Order, table_of
+from rapport.store.repositories.orders import OrderRepository
+from rapport.store.upsert import domain_errors
+
+__all__ = ["BulkLine", "BulkOrder", "BulkValues", "OrderBulkRepository"]
 
 IMPORT_CACHE_KIB = 64 * 1024  # SQLite page cache while importing (memory used only as pages are)
 CHUNK = 500  # e-mails per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
-
-# An order's line items: order external id, position (0, 1, ... consecutive), title, quantity,
-# price (BulkValues.money), sku.
-BulkLine = tuple[str, int, str, int, Any, "str | None"]
-
-
-class BulkOrder(NamedTuple):
-    """One order as loaded; times and amounts are values converted by `BulkValues`.
-
-    The fields are in the order of the INSERT's parameters, so rows go to the driver as they are.
-    """
-
-    external_id: str
-    email: str | None  # lower-case; the customer is found, or created as a stub, by it
-    name: str
-    created_at: Any
-    total: Any
-    currency: str
-    financial_status: str
-    fulfillment_status: str
-    cancelled_at: Any
 
 
 class BulkValues:
@@ -65,10 +49,16 @@ class BulkValues:
 
 
 class OrderBulkRepository:
-    """Upserts batches of `BulkOrder` (line items replaced) inside the unit of work's transaction."""
+    """Every order write of the ingestion pipeline: `OrderRecord`s (`upsert_many`) and batches of the flat
+    `BulkOrder` (`load`), line items replaced, inside the unit of work's transaction."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def upsert_many(self, *, merchant_id: int, records: Sequence[OrderRecord]) -> UpsertOutcome:
+        """Insert or update orders by external id (their line items replaced); `RecordRefused` when the
+        database refuses one."""
+        return OrderRepository(self.session).upsert_many(merchant_id=merchant_id, records=records)
 
     def values(self) -> BulkValues:
         """The converter for this database's times and amounts."""
@@ -96,11 +86,12 @@ class OrderBulkRepository:
         orders, lines = _last_of_each(orders, lines)
         writer = _Writer(self.session, merchant_id)
         try:
-            writer.add_customers({o.email for o in orders if o.email})
-            if writer.insert_orders(orders) < len(orders):  # some were stored before
-                writer.update_orders(orders)
-                writer.delete_lines(orders)
-            writer.insert(LINE_INSERT, lines)
+            with domain_errors(writer.dialect):
+                writer.add_customers({o.email for o in orders if o.email})
+                if writer.insert_orders(orders) < len(orders):  # some were stored before
+                    writer.update_orders(orders)
+                    writer.delete_lines(orders)
+                writer.insert(LINE_INSERT, lines)
         finally:
             writer.cursor.close()
         return len(orders)

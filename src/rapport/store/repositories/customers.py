@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from rapport.domain.records import CustomerRecord, UpsertOutcome
 from rapport.store.models import Customer, CustomerTag, table_of
-from rapport.store.records import CustomerRecord, UpsertOutcome
-from rapport.store.upsert import existing_ids, insert_rows, upsert_rows
+from rapport.store.upsert import domain_errors, existing_ids, insert_rows, upsert_rows
 
 
 def normalize_email(email: str) -> str:
@@ -22,10 +22,16 @@ class CustomerRepository:
         self.session = session
 
     def upsert_many(self, *, merchant_id: int, records: Sequence[CustomerRecord]) -> UpsertOutcome:
-        """Insert or update customers by external id; tags are replaced by the record's."""
+        """Insert or update customers by external id; tags are replaced by the record's.
+
+        Raises `RecordRefused` when the database refuses one (e.g. an e-mail another customer has)."""
+        with domain_errors():
+            return self._upsert_many(merchant_id, records)
+
+    def _upsert_many(self, merchant_id: int, records: Sequence[CustomerRecord]) -> UpsertOutcome:
         rows = [_row(merchant_id, r) for r in records]
         outcome = upsert_rows(self.session, table_of(Customer), rows)
-        tags = {r.external_id: r.tags for r in records}  # the last record of an id wins, as in the upsert
+        tags = {str(r.external_id): r.tags for r in records}  # the last record of an id wins, as in the upsert
         stale = [outcome.ids[ext] for ext in outcome.existing]
         if stale:
             self.session.execute(delete(CustomerTag).where(CustomerTag.customer_id.in_(stale)))
@@ -53,6 +59,16 @@ class CustomerRepository:
             Customer.merchant_id == merchant_id, Customer.email.in_(wanted)
         )
         return {email: ext for email, ext in self.session.execute(query) if email is not None}
+
+    def ids_for_emails(self, *, merchant_id: int, emails: Iterable[str]) -> dict[str, int]:
+        """For each of these (normalized) e-mails in use: the row id of its customer."""
+        wanted = set(emails)
+        if not wanted:
+            return {}
+        query = select(Customer.email, Customer.id).where(
+            Customer.merchant_id == merchant_id, Customer.email.in_(wanted)
+        )
+        return {email: row_id for email, row_id in self.session.execute(query) if email is not None}
 
     def id_for_email(self, *, merchant_id: int, email: str) -> int | None:
         """The row id of the merchant's customer with this e-mail (case-insensitive)."""

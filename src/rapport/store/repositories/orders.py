@@ -10,10 +10,10 @@ from sqlalchemy import ColumnElement, Row, Select, case, delete, or_, select
 from sqlalchemy.orm import Session
 
 from rapport.domain import LineItem, OrderSummary
+from rapport.domain.records import OrderRecord, UpsertOutcome
 from rapport.store.models import Customer, Order, OrderLineItem, table_of
-from rapport.store.records import OrderRecord, UpsertOutcome
 from rapport.store.repositories.customers import normalize_email
-from rapport.store.upsert import insert_rows, upsert_rows
+from rapport.store.upsert import domain_errors, insert_rows, upsert_rows
 
 SummaryQuery = Select[*tuple[Any, ...]]
 
@@ -32,6 +32,10 @@ class OrderRepository:
 
     def upsert_many(self, *, merchant_id: int, records: Sequence[OrderRecord]) -> UpsertOutcome:
         """Insert or update orders by external id; an updated order's line items are replaced."""
+        with domain_errors():
+            return self._upsert_many(merchant_id, records)
+
+    def _upsert_many(self, merchant_id: int, records: Sequence[OrderRecord]) -> UpsertOutcome:
         outcome = upsert_rows(self.session, table_of(Order), [_row(merchant_id, r) for r in records])
         stale = [outcome.ids[ext] for ext in outcome.existing]
         if stale:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from rapport.store.models import Customer, Merchant, Order, table_of
 from rapport.store.shopify_models import SyncState, WebhookDelivery
+from rapport.store.upsert import domain_errors
 
 Counted = Literal["customers", "orders", "webhooks"]
 _COUNTED: dict[str, Any] = {"customers": Customer, "orders": Order, "webhooks": WebhookDelivery}
@@ -37,7 +38,9 @@ class ShopifyRepository:
         return {key: value for key, value in self.session.execute(query)}
 
     def insert_delivery(self, row: dict[str, Any]) -> int | None:
-        """Store a delivery once: its row id, or None when the same delivery was stored before."""
+        """Store a delivery once: its row id, or None when the same delivery was stored before.
+
+        A store that cannot take it raises `StoreUnavailable` (the sender should deliver it again)."""
         dialect = self.session.get_bind().dialect.name
         insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
         stmt = (
@@ -46,7 +49,8 @@ class ShopifyRepository:
             .on_conflict_do_nothing(index_elements=["merchant_id", "topic", "delivery_key"])
             .returning(table_of(WebhookDelivery).c.id)
         )
-        return self.session.execute(stmt).scalar_one_or_none()
+        with domain_errors():
+            return self.session.execute(stmt).scalar_one_or_none()
 
     def find_delivery(self, *, merchant_id: int, topic: str, delivery_key: str) -> WebhookDelivery | None:
         """The delivery stored under this key, if any."""
