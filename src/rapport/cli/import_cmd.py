@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 
-from rapport.cli.context import console, err_console, progress_bar, settings, uow_factory
+from rapport.bootstrap import build
+from rapport.cli.context import console, err_console, progress_bar, settings
 from rapport.domain.errors import InvalidInput
 from rapport.services.importing import import_jsonl
 
@@ -26,12 +28,13 @@ def run_import(source: str, file: Path | None) -> int:
     path = Path(source)
     if not path.exists():
         raise InvalidInput(f"{path}: no such file")
+    app = build(settings())
     with progress_bar() as progress:
         task = progress.add_task(f"importing {path.name}", total=path.stat().st_size)
         report = import_jsonl(
-            uow_factory(),
+            app.uow_factory,
             path=path,
-            merchant=settings().merchant,
+            merchant=app.merchant,
             progress=lambda done: progress.update(task, completed=done),
         )
     for kind, counts in sorted(report.counts.items()):
@@ -45,14 +48,21 @@ def run_import(source: str, file: Path | None) -> int:
 
 
 def _import_shopify_csv(kind: str, file: Path) -> int:
-    from rapport.connectors.shopify.csv_import import import_shopify_csv
+    from rapport.services.ingestion.csv_import import import_shopify_csv
 
+    app = build(settings())
+    if not file.is_file():
+        raise InvalidInput(f"{file}: no such file")
     with progress_bar() as progress:
         task = progress.add_task(f"importing {file.name}", total=file.stat().st_size)
         report = import_shopify_csv(
-            kind,
-            file,
-            settings(),
+            app.uow_factory,
+            app.shopify_csv(),
+            kind=kind,
+            path=file,
+            merchant=app.merchant,
+            rules=app.signal_rules(),
+            now=datetime.now(UTC),
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
     console.print(f"{kind}: {report.imported} imported from {report.rows} rows ({report.encoding})")

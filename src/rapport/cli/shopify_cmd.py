@@ -7,7 +7,8 @@ from pathlib import Path
 
 import typer
 
-from rapport.cli.context import console, progress_bar, reported_errors, settings, uow_factory
+from rapport.bootstrap import build
+from rapport.cli.context import console, progress_bar, reported_errors, settings
 
 shopify_app = typer.Typer(
     help="Connect a Shopify store: sync customers and orders, check the status.", no_args_is_help=True
@@ -22,27 +23,28 @@ def register(app: typer.Typer) -> None:
 @shopify_app.command("sync")
 def sync(
     full: bool = typer.Option(False, "--full", help="Fetch every customer, not only those changed."),
-    signals: Path | None = typer.Option(None, help="YAML file of subscription and loyalty signals."),
+    signals: Path | None = typer.Option(
+        None, help="YAML file of subscription and loyalty signals (instead of the policy's `signals:`)."
+    ),
 ) -> None:
     """Pull customers, orders and line items through a bulk operation (resumes an interrupted sync)."""
-    from rapport.connectors.shopify.client import GraphQLClient, ShopifyEndpoint
-    from rapport.connectors.shopify.signals import load_signal_rules
-    from rapport.connectors.shopify.sync import sync_shop
+    from rapport.bootstrap import shopify_endpoint
+    from rapport.services.shopify_sync import sync_shop
 
     with reported_errors():
-        cfg = settings()
-        endpoint = ShopifyEndpoint.from_settings(cfg)
-        rules = load_signal_rules(signals)
+        app = build(settings())
+        shop = shopify_endpoint(app.settings).shop
+        rules = app.signal_rules(signals)
         progress = progress_bar()
-        with GraphQLClient(endpoint) as client, progress:
-            task = progress.add_task(f"syncing {endpoint.shop}", total=None)
+        with app.shopify_feed() as feed, progress:
+            task = progress.add_task(f"syncing {shop}", total=None)
             report = sync_shop(
-                client,
-                uow_factory(),
-                merchant=cfg.merchant,
+                app.uow_factory,
+                feed,
+                merchant=app.merchant,
+                rules=rules,
                 now=datetime.now(UTC),
                 full=full,
-                rules=rules,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
         resumed = f" (resumed at line {report.resumed_from_line})" if report.resumed_from_line else ""
@@ -55,17 +57,11 @@ def sync(
 @shopify_app.command("status")
 def status() -> None:
     """Last sync, counts, and the webhook backlog."""
+    from rapport.services.shopify_sync import sync_status
+
     with reported_errors():
-        with uow_factory()() as uow:
-            merchant_id = uow.merchants.get_or_create(slug=settings().merchant)
-            state = uow.shopify.sync_state(merchant_id=merchant_id)
-            counts = {
-                "customers": uow.shopify.count("customers", merchant_id=merchant_id),
-                "orders": uow.shopify.count("orders", merchant_id=merchant_id),
-                "webhooks waiting": uow.shopify.count("webhooks", merchant_id=merchant_id, status="received"),
-                "webhooks failed": uow.shopify.count("webhooks", merchant_id=merchant_id, status="failed"),
-            }
-            uow.commit()
+        app = build(settings())
+        state, counts = sync_status(app.uow_factory, merchant=app.merchant)
         if state is None:
             console.print("never synced: run `rapport shopify sync`")
         else:

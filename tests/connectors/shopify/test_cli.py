@@ -30,6 +30,9 @@ def connected(server: FakeShopifyServer, tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("RAPPORT_DATABASE_URL", f"sqlite:///{tmp_path / 'r.db'}")
     monkeypatch.setenv("RAPPORT_SHOPIFY_API_BASE_URL", server.admin_url)
     monkeypatch.setenv("RAPPORT_SHOPIFY_ACCESS_TOKEN", "shpat_fake")
+    from rapport.policy import default_policy_text
+
+    (tmp_path / "rapport.yaml").write_text(default_policy_text(), encoding="utf-8")
 
 
 @pytest.mark.usefixtures("connected")

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import SecretStr
 
-from rapport.config import Settings
 from rapport.connectors.shopify.client import GraphQLClient, RetryPolicy, ShopifyEndpoint, ThrottleStatus
 from rapport.connectors.shopify.errors import (
     ShopifyForbidden,
-    ShopifyNotConfigured,
     ShopifyQueryError,
     ShopifyShopNotFound,
     ShopifyUnauthorized,
@@ -97,17 +94,6 @@ def test_a_wrong_api_version_is_reported_as_shop_not_found(server: FakeShopifySe
 def test_an_unknown_field_is_a_query_error_naming_it(client: GraphQLClient) -> None:
     with pytest.raises(ShopifyQueryError, match="ordersCount"):
         client.execute("{ customers(first: 1) { nodes { ordersCount } } }")
-
-
-def test_the_endpoint_comes_from_settings_with_the_default_admin_url() -> None:
-    settings = Settings(shopify_shop="acme.myshopify.com", shopify_access_token=SecretStr("shpat_x"))
-    endpoint = ShopifyEndpoint.from_settings(settings)
-    assert endpoint.graphql_url == "https://acme.myshopify.com/admin/api/2025-01/graphql.json"
-
-
-def test_settings_without_a_token_are_refused_with_the_variable_to_set() -> None:
-    with pytest.raises(ShopifyNotConfigured, match="RAPPORT_SHOPIFY_ACCESS_TOKEN"):
-        ShopifyEndpoint.from_settings(Settings(shopify_shop="acme.myshopify.com"))
 
 
 def test_throttle_status_computes_the_wait_for_a_cost_at_the_restore_rate() -> None:

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from rapport.config import Settings
 from rapport.connectors.shopify import csv_orders
-from rapport.connectors.shopify.csv_import import CsvImportReport, import_shopify_csv
+from rapport.connectors.shopify.csv_import import ShopifyCsvExports
 from rapport.domain.errors import InvalidInput
+from rapport.domain.signals import SignalRules
+from rapport.services.ingestion.csv_import import CsvImportReport, import_shopify_csv
 from rapport.store.repositories.bulk_orders import OrderBulkRepository
 from rapport.store.unit_of_work import UnitOfWork
 
@@ -23,7 +24,10 @@ ANA = "ana@example.com"
 
 
 def run(kind: str, path: Path, uow_factory: Callable[[], UnitOfWork], **options: Any) -> CsvImportReport:
-    return import_shopify_csv(kind, path, Settings(), uow_factory=uow_factory, now=NOW, **options)
+    options.setdefault("rules", SignalRules())
+    return import_shopify_csv(
+        uow_factory, ShopifyCsvExports(), kind=kind, path=path, merchant="default", now=NOW, **options
+    )
 
 
 def write(tmp_path: Path, text: str, *, name: str = "export.csv", encoding: str = "utf-8") -> Path:

@@ -9,7 +9,9 @@ import pytest
 
 from rapport.connectors.shopify.client import GraphQLClient
 from rapport.connectors.shopify.errors import BulkOperationFailed, ShopifyUnavailable
-from rapport.connectors.shopify.sync import sync_shop
+from rapport.connectors.shopify.sync import ShopifyBulkFeed
+from rapport.domain.signals import SignalRules
+from rapport.services.shopify_sync import sync_shop
 from rapport.store.unit_of_work import UnitOfWork
 
 from .conftest import NOW, profile_of
@@ -22,7 +24,9 @@ def count_customers(uow_factory: Callable[[], UnitOfWork]) -> int:
 
 
 def sync(client: GraphQLClient, uow_factory: Callable[[], UnitOfWork], **options):  # noqa: ANN003, ANN201
-    return sync_shop(client, uow_factory, merchant="default", now=NOW, batch_lines=5, **options)
+    feed = ShopifyBulkFeed(client)
+    options.setdefault("rules", SignalRules())
+    return sync_shop(uow_factory, feed, merchant="default", now=NOW, batch_lines=5, **options)
 
 
 def test_a_full_sync_gives_the_customer_the_right_spend_and_order_count(

@@ -11,9 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from rapport.connectors.shopify.errors import WebhookRejected, WebhookUnauthorized
-from rapport.connectors.shopify.webhooks import WebhookReceiver
+from rapport.connectors.shopify.webhook_topics import ShopifyWebhookTopics
+from rapport.connectors.shopify.webhooks import ShopifyWebhookVerifier
+from rapport.domain.signals import SignalRules
+from rapport.services.webhooks import WebhookService
 from rapport.store.unit_of_work import UnitOfWork
 
 from .conftest import NOW, profile_of
@@ -62,25 +66,38 @@ def order_payload(*, updated_at: str = "2026-11-10T10:00:00Z", financial: str = 
     }
 
 
+def webhook_service(
+    uow_factory: Callable[[], UnitOfWork], rules: SignalRules | None = None, secret: str = SECRET
+) -> WebhookService:
+    return WebhookService(
+        uow_factory,
+        merchant="default",
+        verifier=ShopifyWebhookVerifier(SecretStr(secret)),
+        topics=ShopifyWebhookTopics(),
+        rules=rules or SignalRules(),
+        clock=lambda: NOW,
+    )
+
+
 @pytest.fixture
-def receiver(uow_factory: Callable[[], UnitOfWork]) -> WebhookReceiver:
-    return WebhookReceiver(uow_factory, merchant="default", secret=SECRET, clock=lambda: NOW)
+def receiver(uow_factory: Callable[[], UnitOfWork]) -> WebhookService:
+    return webhook_service(uow_factory)
 
 
-def deliver(receiver: WebhookReceiver, payload: dict, topic: str, webhook_id: str = "wh-1"):  # noqa: ANN201
+def deliver(receiver: WebhookService, payload: dict, topic: str, webhook_id: str = "wh-1"):  # noqa: ANN201
     body = json.dumps(payload).encode()
     return receiver.receive(headers(body, topic, webhook_id), body)
 
 
 def test_an_order_webhook_puts_the_order_and_its_customer_in_the_profile(
-    receiver: WebhookReceiver, uow_factory: Callable[[], UnitOfWork]
+    receiver: WebhookService, uow_factory: Callable[[], UnitOfWork]
 ) -> None:
     assert deliver(receiver, order_payload(), "orders/create").status == "processed"
     profile = profile_of(uow_factory, "jon@example.com")
     assert (profile.orders_count, str(profile.total_spent), profile.loyalty_tier) == (1, "80.00", "gold")
 
 
-def test_a_real_shopify_order_payload_is_stored(receiver: WebhookReceiver, uow_factory) -> None:  # noqa: ANN001
+def test_a_real_shopify_order_payload_is_stored(receiver: WebhookService, uow_factory) -> None:  # noqa: ANN001
     if not FIXTURE.exists():
         pytest.skip(f"{FIXTURE} is not available")
     payload = json.loads(FIXTURE.read_text())["order"]
@@ -88,42 +105,42 @@ def test_a_real_shopify_order_payload_is_stored(receiver: WebhookReceiver, uow_f
     assert profile_of(uow_factory, "bob.norman@hostmail.com").last_order.name == "#1001"
 
 
-def test_a_wrong_hmac_is_refused(receiver: WebhookReceiver) -> None:
+def test_a_wrong_hmac_is_refused(receiver: WebhookService) -> None:
     body = json.dumps(order_payload()).encode()
     bad = {**headers(body, "orders/create"), "X-Shopify-Hmac-Sha256": signed(body, "not-the-secret")}
     with pytest.raises(WebhookUnauthorized, match="does not match"):
         receiver.receive(bad, body)
 
 
-def test_a_delivery_without_hmac_is_refused(receiver: WebhookReceiver) -> None:
+def test_a_delivery_without_hmac_is_refused(receiver: WebhookService) -> None:
     body = b"{}"
     with pytest.raises(WebhookUnauthorized, match="missing"):
         receiver.receive({"X-Shopify-Topic": "orders/create", "X-Shopify-Webhook-Id": "x"}, body)
 
 
-def test_a_delivery_without_topic_is_rejected_naming_the_header(receiver: WebhookReceiver) -> None:
+def test_a_delivery_without_topic_is_rejected_naming_the_header(receiver: WebhookService) -> None:
     body = b"{}"
     with pytest.raises(WebhookRejected, match="X-Shopify-Topic"):
         receiver.receive({"X-Shopify-Hmac-Sha256": signed(body), "X-Shopify-Webhook-Id": "x"}, body)
 
 
-def test_a_malformed_json_body_is_rejected(receiver: WebhookReceiver) -> None:
+def test_a_malformed_json_body_is_rejected(receiver: WebhookService) -> None:
     body = b'{"id": 1,'
     with pytest.raises(WebhookRejected, match="not valid JSON"):
         receiver.receive(headers(body, "orders/create"), body)
 
 
-def test_an_unknown_topic_is_stored_and_ignored(receiver: WebhookReceiver) -> None:
+def test_an_unknown_topic_is_stored_and_ignored(receiver: WebhookService) -> None:
     assert deliver(receiver, {"id": 1}, "products/create").status == "ignored"
 
 
-def test_a_duplicate_delivery_is_not_processed_twice(receiver: WebhookReceiver) -> None:
+def test_a_duplicate_delivery_is_not_processed_twice(receiver: WebhookService) -> None:
     deliver(receiver, order_payload(), "orders/create", webhook_id="same")
     again = deliver(receiver, order_payload(), "orders/create", webhook_id="same")
     assert (again.outcome, again.status) == ("duplicate", "processed")
 
 
-def test_an_update_older_than_the_stored_one_is_ignored(receiver: WebhookReceiver, uow_factory) -> None:  # noqa: ANN001
+def test_an_update_older_than_the_stored_one_is_ignored(receiver: WebhookService, uow_factory) -> None:  # noqa: ANN001
     deliver(
         receiver,
         order_payload(updated_at="2026-11-12T00:00:00Z", financial="refunded"),
@@ -136,7 +153,7 @@ def test_an_update_older_than_the_stored_one_is_ignored(receiver: WebhookReceive
     assert profile_of(uow_factory, "jon@example.com").last_order.financial_status == "refunded"
 
 
-def test_a_refund_webhook_marks_the_order_refunded(receiver: WebhookReceiver, uow_factory) -> None:  # noqa: ANN001
+def test_a_refund_webhook_marks_the_order_refunded(receiver: WebhookService, uow_factory) -> None:  # noqa: ANN001
     deliver(receiver, order_payload(), "orders/create", "a")
     refund = {
         "id": 1,
@@ -147,7 +164,7 @@ def test_a_refund_webhook_marks_the_order_refunded(receiver: WebhookReceiver, uo
     assert profile_of(uow_factory, "jon@example.com").last_order.financial_status == "partially_refunded"
 
 
-def test_customer_redact_deletes_the_customer(receiver: WebhookReceiver, uow_factory) -> None:  # noqa: ANN001
+def test_customer_redact_deletes_the_customer(receiver: WebhookService, uow_factory) -> None:  # noqa: ANN001
     deliver(receiver, order_payload(), "orders/create", "a")
     redact = {
         "shop_domain": "acme.myshopify.com",
@@ -159,7 +176,7 @@ def test_customer_redact_deletes_the_customer(receiver: WebhookReceiver, uow_fac
 
 
 def test_customer_redact_scrubs_stored_payloads_that_name_the_customer(
-    receiver: WebhookReceiver, uow_factory
+    receiver: WebhookService, uow_factory
 ) -> None:  # noqa: ANN001
     deliver(receiver, order_payload(), "orders/create", "a")
     deliver(
@@ -175,7 +192,7 @@ def test_customer_redact_scrubs_stored_payloads_that_name_the_customer(
         assert first.payload == {"redacted": True}
 
 
-def test_shop_redact_deletes_the_merchants_data(receiver: WebhookReceiver, uow_factory) -> None:  # noqa: ANN001
+def test_shop_redact_deletes_the_merchants_data(receiver: WebhookService, uow_factory) -> None:  # noqa: ANN001
     deliver(receiver, order_payload(), "orders/create", "a")
     deliver(receiver, {"shop_id": 1, "shop_domain": "acme.myshopify.com"}, "shop/redact", "b")
     assert profile_of(uow_factory, "jon@example.com").is_known is False

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
-from rapport.config import Settings
 from rapport.connectors.shopify.errors import (
     ShopifyForbidden,
-    ShopifyNotConfigured,
     ShopifyQueryError,
     ShopifyShopNotFound,
     ShopifyUnauthorized,
@@ -25,36 +24,23 @@ Clock = Callable[[], float]
 
 @dataclass(frozen=True, slots=True)
 class ShopifyEndpoint:
-    """Where the shop's Admin API lives and how to authenticate to it."""
+    """Where the shop's Admin API lives and how to authenticate to it.
+
+    The token stays a `SecretStr` (never in a repr or a log) until the request header is written.
+    `rapport.bootstrap.shopify_endpoint(settings)` builds it from the settings."""
 
     shop: str
-    access_token: str
+    access_token: SecretStr
     api_version: str
     base_url: str  # e.g. https://acme.myshopify.com/admin/api/2025-01
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.access_token, SecretStr):  # a plain string (tests, scripts) is wrapped
+            object.__setattr__(self, "access_token", SecretStr(str(self.access_token)))
 
     @property
     def graphql_url(self) -> str:
         return f"{self.base_url}/graphql.json"
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ShopifyEndpoint:
-        """The endpoint the settings describe, or a clear error naming the missing variable."""
-        shop = settings.shopify_shop.strip()
-        token = settings.shopify_access_token.get_secret_value()
-        base = settings.shopify_api_base_url.strip().rstrip("/")
-        if not shop and not base:
-            raise ShopifyNotConfigured(
-                "set RAPPORT_SHOPIFY_SHOP (e.g. acme.myshopify.com) to connect a store"
-            )
-        if not token:
-            raise ShopifyNotConfigured("set RAPPORT_SHOPIFY_ACCESS_TOKEN (the Admin API access token)")
-        version = settings.shopify_api_version
-        return cls(
-            shop=shop or base,
-            access_token=token,
-            api_version=version,
-            base_url=base or f"https://{shop}/admin/api/{version}",
-        )
 
 
 @dataclass(slots=True)
@@ -130,7 +116,7 @@ class GraphQLClient:
                 response = self.http.post(
                     self.endpoint.graphql_url,
                     json={"query": query, "variables": variables or {}},
-                    headers={"X-Shopify-Access-Token": self.endpoint.access_token},
+                    headers={"X-Shopify-Access-Token": self.endpoint.access_token.get_secret_value()},
                 )
             except httpx.TransportError as exc:
                 failures += 1

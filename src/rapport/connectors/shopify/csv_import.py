@@ -1,4 +1,6 @@
-"""Shopify admin CSV exports (customers, orders) into the store: streamed, bad rows to a rejects file.
+"""Shopify admin CSV exports (customers, orders) read as records: streamed, bad rows to a rejects file.
+
+Writing them is the use case `rapport.services.ingestion.csv_import.import_shopify_csv`.
 
 Orders exports give one row per line item; the continuation rows of an order repeat `Name` and fill
 only the `Lineitem ...` columns. Both customer export formats (with and without `Customer ID`) work.
@@ -9,20 +11,15 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, nullcontext
 from pathlib import Path
 from typing import IO, Any
 
-from rapport.config import Settings
-from rapport.connectors.shopify.csv_orders import OrderSink, can_parse_in_child, load_orders
-from rapport.connectors.shopify.records import ShopifyCustomer, split_tags
-from rapport.connectors.shopify.signals import SignalRules
-from rapport.connectors.shopify.writer import StoreWriter
+from rapport.connectors.shopify.csv_orders import Chunk, can_parse_in_child, order_chunks, parsed_in_child
+from rapport.connectors.shopify.records import split_tags
 from rapport.domain.errors import InvalidInput
-from rapport.services.importing import fewer_gc_pauses
-from rapport.store.unit_of_work import UnitOfWork, units_of_work
+from rapport.domain.records import BulkLine, BulkOrder, CustomerRecord, StoredValues
 
 REQUIRED = {
     "customers": ("Email",),
@@ -37,74 +34,88 @@ REQUIRED = {
     ),
 }
 METAFIELD = re.compile(r"\(customer\.metafields\.([\w-]+\.[\w-]+)\)\s*$")
-Progress = Callable[[int, int], None]  # (bytes read, file size)
 
 
-@dataclass
-class CsvImportReport:
-    """What an import did; `rejected` rows are in `rejects_path` with their line number and reason."""
+class ShopifyCsvExports:
+    """Shopify's admin CSV exports, opened for reading (`rapport.services.ingestion.ports.CsvExports`)."""
 
-    kind: str
-    path: Path
-    rows: int = 0
-    imported: int = 0  # customers or orders written
-    rejected: int = 0
-    encoding: str = "utf-8"
-    rejects_path: Path | None = None
-    errors: list[tuple[int, str]] = field(default_factory=list)  # the first few, for the console
+    def open(self, kind: str, path: Path) -> CsvExportFile:
+        kind = kind.removeprefix("shopify-")
+        if kind not in REQUIRED:
+            raise InvalidInput(f"unknown Shopify export {kind!r}; use shopify-customers or shopify-orders")
+        if not path.is_file():
+            raise InvalidInput(f"{path}: no such file")
+        return CsvExportFile(kind, path)
+
+    def can_parse_in_child(self) -> bool:
+        return can_parse_in_child()
 
 
-def import_shopify_csv(
-    kind: str,
-    path: Path,
-    settings: Settings,
-    *,
-    uow_factory: Callable[[], UnitOfWork] | None = None,
-    now: datetime | None = None,
-    rules: SignalRules | None = None,
-    progress: Progress | None = None,
-    batch_size: int = 20_000,
-    parse_in_child: bool | None = None,
-) -> CsvImportReport:
-    """Import `path`, a Shopify "Export customers" (kind `customers`) or "Export orders" (`orders`) CSV.
+class CsvExportFile:
+    """One export being read: its records, and its bad rows written to `FILE.rejects.csv` as they come."""
 
-    Orders are parsed in a forked process while this one writes, where forking is available
-    (`parse_in_child` None); True or False chooses."""
-    kind = kind.removeprefix("shopify-")
-    if kind not in REQUIRED:
-        raise InvalidInput(f"unknown Shopify export {kind!r}; use shopify-customers or shopify-orders")
-    if not path.is_file():
-        raise InvalidInput(f"{path}: no such file")
-    if uow_factory is None:
-        uow_factory = units_of_work(settings.database_url)
-    report = CsvImportReport(kind=kind, path=path, encoding=detect_encoding(path))
-    importer = _Importer(
-        uow_factory, settings.merchant, rules or SignalRules(), now or datetime.now(UTC), report
-    )
-    with (
-        path.open(encoding=report.encoding, newline="") as handle,
-        Rejects(path) as rejects,
-        fewer_gc_pauses(),
-    ):
-        header, rows = read_rows(handle, path, kind, report)
-        size = path.stat().st_size
+    def __init__(self, kind: str, path: Path) -> None:
+        self.kind, self.path = kind, path
+        self.encoding = detect_encoding(path)
+        self.size = path.stat().st_size
+        self.rows = 0
+        self.rejected = 0
+        self.errors: list[tuple[int, str]] = []  # the first few, for the console
+        self._rejects = Rejects(path)
+        self._stack = ExitStack()
 
-        def moved(position: int) -> None:
-            if progress:
-                progress(position, size)
+    def __enter__(self) -> CsvExportFile:
+        self._handle = self._stack.enter_context(self.path.open(encoding=self.encoding, newline=""))
+        self._stack.enter_context(self._rejects)
+        self.header, self._rows = read_rows(self._handle, self.path, self.kind, self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    @property
+    def rejects_path(self) -> Path | None:
+        return self._rejects.path if self.rejected else None
+
+    def position(self) -> int:
+        """Bytes read so far (by whichever process reads the file)."""
+        return int(self._handle.buffer.tell())  # type: ignore[attr-defined]
+
+    def reject(self, line: int, reason: str, values: list[str]) -> None:
+        self._rejects.add(line, reason, dict(zip(self.header, values, strict=False)), self)
+
+    def customers(self) -> Iterator[CustomerRecord]:
+        """The customers of a customers export; bad rows are rejected on the way."""
+        header = self.header
+        for line, values in self._rows:
+            row = dict(zip(header, values, strict=False))
+            try:
+                if len(values) != len(header):
+                    raise InvalidInput(f"{len(values)} fields where the header has {len(header)}")
+                yield customer_from_csv(row)
+            except InvalidInput as exc:
+                self._rejects.add(line, exc.message, row, self)
+
+    @contextmanager
+    def order_chunks(
+        self, values: StoredValues, *, in_child: bool
+    ) -> Iterator[Iterator[tuple[list[BulkOrder], list[BulkLine], int]]]:
+        """(orders, line items, bytes read) of an orders export, a chunk at a time; with `in_child` the
+        file is read and parsed in a forked process while the caller writes."""
 
         def where() -> tuple[int, int]:  # rows and bytes read, in whichever process reads the file
-            return report.rows, handle.buffer.tell()  # type: ignore[attr-defined]
+            return self.rows, self.position()
 
-        if kind == "customers":
-            importer.customers(header, rows, rejects, batch_size, lambda: moved(where()[1]))
-        else:
-            sink = OrderSink(uow_factory, settings.merchant, header, rejects, report, batch_size, moved)
-            in_child = can_parse_in_child() if parse_in_child is None else parse_in_child
-            load_orders(uow_factory, header, rows, where, sink, in_child=in_child)
-            moved(size)
-        report.rejects_path = rejects.path if report.rejected else None
-    return report
+        chunks = order_chunks(self.header, self._rows, where, values)
+        with parsed_in_child(chunks) if in_child else nullcontext(chunks) as ready:
+            yield self._received(ready)
+
+    def _received(self, chunks: Iterator[Chunk]) -> Iterator[tuple[list[BulkOrder], list[BulkLine], int]]:
+        for orders, lines, bad, (rows, position) in chunks:
+            for line, reason, values in bad:
+                self.reject(line, reason, values)
+            self.rows = rows
+            yield orders, lines, position
 
 
 def detect_encoding(path: Path) -> str:
@@ -123,7 +134,7 @@ def detect_encoding(path: Path) -> str:
 
 
 def read_rows(
-    handle: IO[str], path: Path, kind: str, report: CsvImportReport
+    handle: IO[str], path: Path, kind: str, report: CsvExportFile
 ) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """The header (checked for the kind's required columns) and (line number, fields) of each row."""
     reader = csv.reader(handle)
@@ -160,7 +171,7 @@ class Rejects:
         if self._handle:
             self._handle.close()
 
-    def add(self, line: int, reason: str, row: dict[str, str], report: CsvImportReport) -> None:
+    def add(self, line: int, reason: str, row: dict[str, str], report: CsvExportFile) -> None:
         if self._writer is None:
             self._handle = self.path.open("w", encoding="utf-8", newline="")
             self._writer = csv.writer(self._handle)
@@ -171,66 +182,15 @@ class Rejects:
             report.errors.append((line, reason))
 
 
-class _Importer:
-    def __init__(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        merchant: str,
-        rules: SignalRules,
-        now: datetime,
-        report: CsvImportReport,
-    ) -> None:
-        self.uow_factory, self.merchant, self.rules, self.now, self.report = (
-            uow_factory,
-            merchant,
-            rules,
-            now,
-            report,
-        )
-
-    def customers(
-        self,
-        header: list[str],
-        rows: Iterator[tuple[int, list[str]]],
-        rejects: Rejects,
-        size: int,
-        tick: Callable[[], None],
-    ) -> None:
-        batch: list[ShopifyCustomer] = []
-        for line, values in rows:
-            row = dict(zip(header, values, strict=False))
-            try:
-                if len(values) != len(header):
-                    raise InvalidInput(f"{len(values)} fields where the header has {len(header)}")
-                batch.append(_customer(row))
-            except InvalidInput as exc:
-                rejects.add(line, exc.message, row, self.report)
-            if len(batch) >= size:
-                self._write(customers=batch)
-                batch = []
-                tick()
-        self._write(customers=batch)
-        tick()
-
-    def _write(self, *, customers: list[ShopifyCustomer]) -> None:
-        if not customers:
-            return
-        with self.uow_factory() as uow:
-            merchant_id = uow.merchants.get_or_create(slug=self.merchant)
-            writer = StoreWriter(uow, merchant_id=merchant_id, rules=self.rules, now=self.now)
-            writer.customers(customers, only_newer=False)
-            uow.commit()
-        self.report.imported += writer.counts.customers
-
-
-def _customer(row: dict[str, str]) -> ShopifyCustomer:
+def customer_from_csv(row: dict[str, str]) -> CustomerRecord:
+    """A row of either customers export (the older one has no `Customer ID`: known by e-mail)."""
     email = row.get("Email", "").strip().lower()
     external_id = row.get("Customer ID", "").strip().lstrip("'") or None
     if not email and not external_id:
         raise InvalidInput("neither Email nor Customer ID is set")
     marketing = row.get("Accepts Email Marketing", row.get("Accepts Marketing", "")).strip().lower()
     metafields = tuple((m.group(1), v) for k, v in row.items() if v and (m := METAFIELD.search(k)))
-    return ShopifyCustomer(
+    return CustomerRecord(
         external_id=external_id,
         email=email or None,
         first_name=row.get("First Name") or None,

@@ -1,13 +1,14 @@
 """Shopify's "Export orders" CSV: rows grouped into orders (continuation rows repeat `Name` and carry
-only the `Lineitem ...` columns), parsed by column position, loaded in batches by the store's
-`OrderBulkRepository`.
+only the `Lineitem ...` columns), parsed by column position into the flat `BulkOrder`/`BulkLine` form
+(`rapport.domain.records`), which the ingestion writer hands to the store's bulk loader.
 
 Per row the importer does as little as it can: fields are read by position, and each distinct raw
 value of a date, amount, quantity or status is parsed (and converted for the database) once. Every
 row is still validated: a value seen before was valid, a new one is parsed and checked.
 
 On a machine with two cores the file is read and parsed in a forked child process which hands over
-chunks of ready-to-insert tuples through a pipe, while this process writes them: parsing and writing
+chunks of ready-to-insert tuples through a pipe, while this process writes them (the caller, who opens
+the units of work: this module never touches the store): parsing and writing
 cost about the same, so the import takes little more than the longer of the two.
 """
 
@@ -16,24 +17,17 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
-import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager, nullcontext, suppress
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from multiprocessing.connection import Connection
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy.exc import SQLAlchemyError
+from typing import Any
 
 from rapport.connectors.shopify.records import normalise_status, parse_money, parse_time
 from rapport.domain.errors import InvalidInput
-from rapport.store.repositories.bulk_orders import BulkLine, BulkOrder, BulkValues
-from rapport.store.unit_of_work import UnitOfWork
-
-if TYPE_CHECKING:
-    from rapport.connectors.shopify.csv_import import CsvImportReport, Rejects
+from rapport.domain.records import BulkLine, BulkOrder, StoredValues
 
 MEMO_LIMIT = 50_000  # distinct values remembered per column (dates are mostly distinct: bound memory)
 
@@ -97,9 +91,9 @@ class _Memo(dict[str, Any]):
 
 
 class _Parser:
-    """Turns rows into the store's `BulkOrder`s (values converted by `BulkValues`)."""
+    """Turns rows into `BulkOrder`s (values converted by the store's `StoredValues`)."""
 
-    def __init__(self, cols: _Columns, values: BulkValues) -> None:
+    def __init__(self, cols: _Columns, values: StoredValues) -> None:
         self.cols = cols
         self.quantities = _Memo(_quantity)
         self.prices = _Memo(lambda raw: values.money(_price(raw)))
@@ -155,7 +149,7 @@ def _price(raw: str) -> Decimal:
         raise InvalidInput(f"Lineitem price {raw!r} is not an amount") from None
 
 
-def _time_parser(values: BulkValues, field: str, *, required: bool) -> Callable[[str], Any]:
+def _time_parser(values: StoredValues, field: str, *, required: bool) -> Callable[[str], Any]:
     def parse(raw: str) -> Any:
         try:
             parsed: datetime | None = datetime.fromisoformat(
@@ -178,27 +172,11 @@ Chunk = tuple[list[BulkOrder], list[BulkLine], list[BadRow], tuple[int, int]]
 Where = Callable[[], tuple[int, int]]
 
 
-def load_orders(
-    uow_factory: Callable[[], UnitOfWork],
-    header: list[str],
-    rows: Iterator[tuple[int, list[str]]],
-    where: Where,
-    sink: OrderSink,
-    *,
-    in_child: bool,
-) -> None:
-    """Group, parse and load every order of the file; a bad row goes to the sink's rejects, the rest
-    is kept. With `in_child` the rows are parsed in a forked process while this one writes."""
-    with uow_factory() as uow:
-        parser = _Parser(_Columns(header), uow.bulk_orders.values())
-    chunks = _chunks(parser, rows, where, CHUNK_ORDERS)
-    try:
-        with parsed_in_child(chunks) if in_child else nullcontext(chunks) as ready:
-            for chunk in ready:
-                sink.write(chunk)
-        sink.commit()
-    finally:
-        sink.close()
+def order_chunks(
+    header: list[str], rows: Iterator[tuple[int, list[str]]], where: Where, values: StoredValues
+) -> Iterator[Chunk]:
+    """Group and parse every order of the file, `CHUNK_ORDERS` at a time (bad rows ride along)."""
+    return _chunks(_Parser(_Columns(header), values), rows, where, CHUNK_ORDERS)
 
 
 CHUNK_ORDERS = 2_000  # orders per hand-over: small enough that the writer starts early
@@ -227,71 +205,6 @@ def _chunks(
             yield orders, lines, bad, where()
             orders, lines, bad = [], [], []
     yield orders, lines, bad, where()
-
-
-class OrderSink:
-    """Writes chunks in transactions of about `batch_size` orders; rejected rows go to `rejects`."""
-
-    def __init__(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        merchant: str,
-        header: list[str],
-        rejects: Rejects,
-        report: CsvImportReport,
-        batch_size: int,
-        progress: Callable[[int], None],
-    ) -> None:
-        self.uow_factory, self.merchant, self.header = uow_factory, merchant, header
-        self.rejects, self.report, self.batch_size, self.progress = rejects, report, batch_size, progress
-        self._open: ExitStack | None = None  # the unit of work
-        self._cache = ExitStack()  # the larger page cache of its connection
-        self._uow: UnitOfWork | None = None
-        self._merchant_id = 0
-        self._pending = 0  # orders written since the last commit
-
-    def write(self, chunk: Chunk) -> None:
-        """Reject the chunk's bad rows and load its orders; commit once `batch_size` orders are in."""
-        orders, lines, bad, (rows, position) = chunk
-        for line, reason, values in bad:
-            self.rejects.add(line, reason, dict(zip(self.header, values, strict=False)), self.report)
-        self.report.rows = rows
-        if orders:
-            uow = self._transaction()
-            self.report.imported += uow.bulk_orders.load(
-                merchant_id=self._merchant_id, orders=orders, lines=lines
-            )
-            self._pending += len(orders)
-        if self._pending >= self.batch_size:
-            self.commit()
-            self.progress(position)
-
-    def commit(self) -> None:
-        """Commit what was written (nothing to do when nothing was)."""
-        if self._uow is not None and self._open is not None:
-            self._cache.close()  # back to the usual page cache while the connection is still ours
-            self._uow.commit()
-            self._open.close()
-        self._open, self._uow, self._pending = None, None, 0
-
-    def close(self) -> None:
-        """Roll back whatever was not committed."""
-        if self._open is not None:
-            # After a failed statement the restore may fail too: that connection then keeps the larger
-            # cache (memory only) and the original error is the one raised.
-            with suppress(SQLAlchemyError, sqlite3.Error):
-                self._cache.close()
-            self._open.close()
-        self._open, self._uow = None, None
-
-    def _transaction(self) -> UnitOfWork:
-        if self._uow is None:
-            self._open = ExitStack()
-            self._uow = self._open.enter_context(self.uow_factory())
-            self._cache = ExitStack()
-            self._cache.enter_context(self._uow.bulk_orders.larger_cache())
-            self._merchant_id = self._uow.merchants.get_or_create(slug=self.merchant)
-        return self._uow
 
 
 def _groups(

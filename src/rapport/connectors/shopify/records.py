@@ -1,4 +1,5 @@
-"""Shopify payloads as plain records: GraphQL nodes (sync) and REST-shaped bodies (webhooks) alike.
+"""Shopify payloads as the store's records (`rapport.domain.records`): GraphQL nodes (sync) and
+REST-shaped bodies (webhooks) alike.
 
 Ids are normalised to Shopify's numeric id ("gid://shopify/Order/450789469" and 450789469 are both
 "450789469") so that a customer synced by GraphQL, updated by webhook or imported from CSV is one row.
@@ -6,58 +7,12 @@ Ids are normalised to Shopify's numeric id ("gid://shopify/Order/450789469" and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rapport.domain.errors import InvalidInput
-
-ZERO = Decimal("0.00")
-
-
-@dataclass(frozen=True, slots=True)
-class ShopifyLine:
-    title: str
-    quantity: int
-    price: Decimal
-    sku: str | None = None
-    selling_plan: str | None = None  # the selling plan's name: bought as a subscription
-
-
-@dataclass(frozen=True, slots=True)
-class ShopifyOrder:
-    external_id: str
-    name: str
-    created_at: datetime
-    total: Decimal
-    currency: str
-    financial_status: str
-    fulfillment_status: str
-    customer_external_id: str | None = None
-    email: str | None = None
-    updated_at: datetime | None = None
-    cancelled_at: datetime | None = None
-    refunded: Decimal = ZERO
-    line_items: tuple[ShopifyLine, ...] = ()
-
-    @property
-    def has_selling_plan(self) -> bool:
-        return any(li.selling_plan for li in self.line_items)
-
-
-@dataclass(frozen=True, slots=True)
-class ShopifyCustomer:
-    external_id: str | None
-    email: str | None
-    first_name: str | None = None
-    last_name: str | None = None
-    locale: str | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    tags: tuple[str, ...] = ()
-    accepts_marketing: bool = False
-    metafields: tuple[tuple[str, str], ...] = ()  # ("loyalty.tier", "gold")
+from rapport.domain.records import ZERO, CustomerRecord, LineItemRecord, OrderRecord
 
 
 def numeric_id(value: Any) -> str | None:
@@ -111,9 +66,9 @@ def _shop_money(value: Any) -> tuple[Decimal, str | None]:
     return parse_money(money.get("amount")), money.get("currencyCode")
 
 
-def customer_from_graphql(node: dict[str, Any]) -> ShopifyCustomer:
+def customer_from_graphql(node: dict[str, Any]) -> CustomerRecord:
     """A `Customer` node of the GraphQL Admin API."""
-    return ShopifyCustomer(
+    return CustomerRecord(
         external_id=numeric_id(node.get("id")),
         email=node.get("email"),
         first_name=node.get("firstName"),
@@ -125,11 +80,11 @@ def customer_from_graphql(node: dict[str, Any]) -> ShopifyCustomer:
     )
 
 
-def line_from_graphql(node: dict[str, Any]) -> ShopifyLine:
+def line_from_graphql(node: dict[str, Any]) -> LineItemRecord:
     """A `LineItem` node."""
     price, _ = _shop_money(node.get("originalUnitPriceSet"))
     plan = node.get("sellingPlan") or {}
-    return ShopifyLine(
+    return LineItemRecord(
         title=str(node.get("title") or ""),
         quantity=int(node.get("quantity") or 0),
         price=price,
@@ -139,14 +94,15 @@ def line_from_graphql(node: dict[str, Any]) -> ShopifyLine:
 
 
 def order_from_graphql(
-    node: dict[str, Any], *, customer_gid: str | None = None, lines: tuple[ShopifyLine, ...] = ()
-) -> ShopifyOrder:
+    node: dict[str, Any], *, customer_gid: str | None = None, lines: tuple[LineItemRecord, ...] = ()
+) -> OrderRecord:
     """An `Order` node; the customer comes from `customer { id }` or the bulk file's `__parentId`."""
     total, currency = _shop_money(node.get("totalPriceSet"))
     refunded = sum((_shop_money(r.get("totalRefundedSet"))[0] for r in node.get("refunds") or []), ZERO)
     customer = customer_gid or (node.get("customer") or {}).get("id")
-    return ShopifyOrder(
+    return OrderRecord(
         external_id=str(numeric_id(node.get("id"))),
+        customer_id=None,
         name=str(node.get("name") or ""),
         created_at=_required_time(node.get("createdAt"), "createdAt"),
         updated_at=parse_time(node.get("updatedAt"), field="updatedAt"),
@@ -161,9 +117,9 @@ def order_from_graphql(
     )
 
 
-def customer_from_rest(payload: dict[str, Any]) -> ShopifyCustomer:
+def customer_from_rest(payload: dict[str, Any]) -> CustomerRecord:
     """A customer as webhooks (and the REST API) send it."""
-    return ShopifyCustomer(
+    return CustomerRecord(
         external_id=numeric_id(payload.get("id")),
         email=payload.get("email"),
         first_name=payload.get("first_name"),
@@ -176,7 +132,7 @@ def customer_from_rest(payload: dict[str, Any]) -> ShopifyCustomer:
     )
 
 
-def order_from_rest(payload: dict[str, Any]) -> ShopifyOrder:
+def order_from_rest(payload: dict[str, Any]) -> OrderRecord:
     """An order as the orders/* webhooks send it (the customer is embedded, when there is one)."""
     customer = payload.get("customer") or {}
     refunded = ZERO
@@ -190,7 +146,7 @@ def order_from_rest(payload: dict[str, Any]) -> ShopifyOrder:
             ZERO,
         )
     lines = tuple(
-        ShopifyLine(
+        LineItemRecord(
             title=str(li.get("title") or li.get("name") or ""),
             quantity=int(li.get("quantity") or 0),
             price=parse_money(li.get("price"), field="line_items.price"),
@@ -199,8 +155,9 @@ def order_from_rest(payload: dict[str, Any]) -> ShopifyOrder:
         )
         for li in payload.get("line_items") or []
     )
-    return ShopifyOrder(
+    return OrderRecord(
         external_id=str(numeric_id(payload.get("id"))),
+        customer_id=None,
         name=str(payload.get("name") or f"#{payload.get('order_number', '')}"),
         created_at=_required_time(payload.get("created_at"), "created_at"),
         updated_at=parse_time(payload.get("updated_at"), field="updated_at"),

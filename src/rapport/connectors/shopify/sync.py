@@ -1,140 +1,97 @@
-"""Initial and incremental sync: one bulk operation, streamed into the store in resumable batches.
+"""The shop as a feed of records: one bulk operation's result file, read in batches cut at customers.
 
-The sync state (bulk operation, result URL, lines done) is committed with every batch, so a sync
-that is interrupted and run again continues from the last batch: upserts make replays harmless.
+Implements `rapport.services.ingestion.ports.ShopifyFeed`; the use case (resumable state, writing,
+incremental watermark) is `rapport.services.shopify_sync.sync_shop`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from rapport.connectors.shopify.bulk import customers_query, start_bulk_query, stream_lines, wait_for_bulk
 from rapport.connectors.shopify.client import GraphQLClient
-from rapport.connectors.shopify.errors import BulkOperationFailed, ShopifyError
-from rapport.connectors.shopify.records import (
-    ShopifyCustomer,
-    ShopifyLine,
-    customer_from_graphql,
-    line_from_graphql,
-    order_from_graphql,
-)
-from rapport.connectors.shopify.signals import SignalRules
-from rapport.connectors.shopify.writer import StoreWriter
-from rapport.store.shopify_models import SyncState
-from rapport.store.unit_of_work import UnitOfWork
-
-Progress = Callable[[int, int], None]  # (lines done, lines expected)
+from rapport.connectors.shopify.errors import BulkOperationFailed
+from rapport.connectors.shopify.records import customer_from_graphql, line_from_graphql, order_from_graphql
+from rapport.domain.records import CustomerRecord, LineItemRecord, OrderRecord
 
 
 @dataclass(frozen=True, slots=True)
-class SyncReport:
-    mode: str  # full or incremental
-    resumed_from_line: int
-    lines: int
-    customers: int
-    orders: int
-    stale: int
-
-
-@dataclass
-class _Batch:
-    customers: list[ShopifyCustomer]
-    orders: dict[str, tuple[dict[str, Any], str | None]]  # order gid -> (node, customer gid)
-    lines: dict[str, list[ShopifyLine]]
-
-    @classmethod
-    def empty(cls) -> _Batch:
-        return cls([], {}, {})
-
-
-@dataclass(frozen=True, slots=True)
-class _Run:
-    """The result file this run reads, from which line, and what it asks for."""
-
+class BulkRun:
+    operation_id: str
     url: str
-    skip: int
-    mode: str
-    since: datetime | None
     expected: int
 
 
-def sync_shop(
-    client: GraphQLClient,
-    uow_factory: Callable[[], UnitOfWork],
-    *,
-    merchant: str,
-    now: datetime,
-    full: bool = False,
-    rules: SignalRules | None = None,
-    batch_lines: int = 10_000,
-    progress: Progress | None = None,
-) -> SyncReport:
-    """Bring the store up to date with the shop (all customers with `full`, else those changed since)."""
-    rules = rules or SignalRules()
-    merchant_id, state = _load_state(uow_factory, merchant)
-    run = _begin(client, uow_factory, merchant_id, state, full=full, now=now)
-    totals = {"customers": 0, "orders": 0, "stale": 0, "lines": run.skip}
-    watermark = run.since
-    batch, done = _Batch.empty(), run.skip
-    try:
-        for number, raw in stream_lines(client, run.url, skip=run.skip) if run.url else iter(()):
+@dataclass
+class FeedBatch:
+    """Customers and their orders from the result file, up to and including line `last_line`."""
+
+    customers: list[CustomerRecord] = field(default_factory=list)
+    orders: list[OrderRecord] = field(default_factory=list)
+    last_line: int = 0
+    watermark: datetime | None = None
+
+
+class ShopifyBulkFeed:
+    """Customers with their orders and line items, through the GraphQL bulk API."""
+
+    def __init__(self, client: GraphQLClient, *, poll_interval: float = 2.0) -> None:
+        self.client = client
+        self.poll_interval = poll_interval
+
+    def start(self, *, updated_since: datetime | None) -> BulkRun:
+        """Run the bulk query (customers changed since `updated_since`, or all) and wait for its file."""
+        started = start_bulk_query(self.client, customers_query(updated_since=updated_since))
+        op = wait_for_bulk(self.client, started.id, interval=self.poll_interval)
+        return BulkRun(op.id, op.url or "", op.object_count)
+
+    def batches(self, url: str, *, skip: int, batch_lines: int) -> Iterator[FeedBatch]:
+        """The file from line `skip + 1`, about `batch_lines` lines a batch, always cut where a customer
+        starts (its orders and line items follow it, linked by `__parentId`)."""
+        reader = _Reader()
+        done = skip
+        for number, raw in stream_lines(self.client, url, skip=skip) if url else iter(()):
             obj = _parse_line(number, raw)
-            # Cut batches only where a customer starts: its orders and line items follow it.
             if "__parentId" not in obj and number - 1 - done >= batch_lines:
-                _flush(uow_factory, merchant_id, batch, rules, now, totals, lines_done=number - 1)
-                batch, done = _Batch.empty(), number - 1
-                if progress:
-                    progress(done, max(run.expected, done))
-            watermark = _take(obj, batch, watermark)
-        _flush(uow_factory, merchant_id, batch, rules, now, totals, lines_done=None)
-    except ShopifyError as exc:
-        _save(uow_factory, merchant_id, last_error=exc.message)
-        raise
-    finished = datetime.now(UTC)
-    _save(
-        uow_factory, merchant_id, status="completed", finished_at=finished, watermark=watermark, bulk_url=None
-    )
-    if progress:
-        progress(totals["lines"], totals["lines"])
-    lines = totals["lines"] - run.skip
-    return SyncReport(run.mode, run.skip, lines, totals["customers"], totals["orders"], totals["stale"])
+                yield reader.batch(last_line=number - 1)
+                reader, done = _Reader(), number - 1
+            reader.take(obj)
+            reader.last = number
+        yield reader.batch(last_line=max(reader.last, done))
 
 
-def _begin(
-    client: GraphQLClient,
-    uow_factory: Callable[[], UnitOfWork],
-    merchant_id: int,
-    state: SyncState | None,
-    *,
-    full: bool,
-    now: datetime,
-) -> _Run:
-    """Resume the interrupted run, or start a bulk operation and wait for its result file."""
-    if state is not None and state.status == "running" and state.bulk_url and not full:
-        return _Run(state.bulk_url, state.lines_done, state.mode, state.since, state.lines_done)
-    since = None if full or state is None else state.watermark
-    mode = "incremental" if since else "full"
-    op = wait_for_bulk(client, start_bulk_query(client, customers_query(updated_since=since)).id)
-    url = op.url or ""
-    _save(
-        uow_factory,
-        merchant_id,
-        status="running",
-        mode=mode,
-        bulk_operation_id=op.id,
-        bulk_url=url,
-        lines_done=0,
-        started_at=now,
-        since=since,
-        customers_synced=0,
-        orders_synced=0,
-        last_error=None,
-    )
-    return _Run(url, 0, mode, since, op.object_count)
+class _Reader:
+    def __init__(self) -> None:
+        self.customers: list[CustomerRecord] = []
+        self.orders: dict[str, tuple[dict[str, Any], str | None]] = {}  # order gid -> (node, customer gid)
+        self.lines: dict[str, list[LineItemRecord]] = {}
+        self.watermark: datetime | None = None
+        self.last = 0
+
+    def take(self, obj: dict[str, Any]) -> None:
+        gid = str(obj.get("id", ""))
+        parent = obj.get("__parentId")
+        if "/Customer/" in gid:
+            customer = customer_from_graphql(obj)
+            self.customers.append(customer)
+            if customer.updated_at and (self.watermark is None or customer.updated_at > self.watermark):
+                self.watermark = customer.updated_at
+        elif "/Order/" in gid:
+            self.orders[gid] = (obj, parent)
+            self.lines.setdefault(gid, [])
+        elif "/LineItem/" in gid and parent:
+            self.lines.setdefault(str(parent), []).append(line_from_graphql(obj))
+
+    def batch(self, *, last_line: int) -> FeedBatch:
+        orders = [
+            order_from_graphql(node, customer_gid=parent, lines=tuple(self.lines.get(gid, ())))
+            for gid, (node, parent) in self.orders.items()
+        ]
+        return FeedBatch(self.customers, orders, last_line, self.watermark)
 
 
 def _parse_line(number: int, raw: bytes) -> dict[str, Any]:
@@ -147,67 +104,3 @@ def _parse_line(number: int, raw: bytes) -> dict[str, Any]:
     if not isinstance(obj, dict):
         raise BulkOperationFailed(f"bulk result line {number} is not a JSON object")
     return obj
-
-
-def _take(obj: dict[str, Any], batch: _Batch, watermark: datetime | None) -> datetime | None:
-    gid = str(obj.get("id", ""))
-    parent = obj.get("__parentId")
-    if "/Customer/" in gid:
-        customer = customer_from_graphql(obj)
-        batch.customers.append(customer)
-        if customer.updated_at and (watermark is None or customer.updated_at > watermark):
-            return customer.updated_at
-    elif "/Order/" in gid:
-        batch.orders[gid] = (obj, parent)
-        batch.lines.setdefault(gid, [])
-    elif "/LineItem/" in gid and parent:
-        batch.lines.setdefault(str(parent), []).append(line_from_graphql(obj))
-    return watermark
-
-
-def _flush(
-    uow_factory: Callable[[], UnitOfWork],
-    merchant_id: int,
-    batch: _Batch,
-    rules: SignalRules,
-    now: datetime,
-    totals: dict[str, int],
-    *,
-    lines_done: int | None,
-) -> None:
-    with uow_factory() as uow:
-        writer = StoreWriter(uow, merchant_id=merchant_id, rules=rules, now=now)
-        writer.customers(batch.customers)
-        orders = [
-            order_from_graphql(node, customer_gid=parent, lines=tuple(batch.lines.get(gid, ())))
-            for gid, (node, parent) in batch.orders.items()
-        ]
-        writer.orders(orders)
-        state = uow.shopify.sync_state(merchant_id=merchant_id)
-        assert state is not None
-        state.customers_synced += writer.counts.customers
-        state.orders_synced += writer.counts.orders
-        counted = sum(1 + len(batch.lines.get(g, ())) for g in batch.orders) + len(batch.customers)
-        totals["lines"] += counted
-        if lines_done is not None:
-            state.lines_done = lines_done  # committed with the data it covers: the resume point
-        else:
-            state.lines_done = totals["lines"]
-        uow.commit()
-    totals["customers"] += writer.counts.customers
-    totals["orders"] += writer.counts.orders
-    totals["stale"] += writer.counts.stale
-
-
-def _load_state(uow_factory: Callable[[], UnitOfWork], merchant: str) -> tuple[int, SyncState | None]:
-    with uow_factory() as uow:
-        merchant_id = uow.merchants.get_or_create(slug=merchant)
-        state = uow.shopify.sync_state(merchant_id=merchant_id)
-        uow.commit()
-    return merchant_id, state
-
-
-def _save(uow_factory: Callable[[], UnitOfWork], merchant_id: int, **values: Any) -> None:
-    with uow_factory() as uow:
-        uow.shopify.save_sync_state(merchant_id=merchant_id, **values)
-        uow.commit()

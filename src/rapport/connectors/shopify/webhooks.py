@@ -1,7 +1,7 @@
-"""Shopify webhooks, framework-free: verify the HMAC, store each delivery once, then process it.
+"""Shopify webhooks, framework-free: the HMAC check and the reading of a delivery.
 
-`WebhookReceiver.receive(headers, body)` is the whole flow; the API route calls `accept` in the request
-and `process` right after the response (Shopify wants an answer within 5 seconds).
+Storing each delivery once and applying it is the use case `rapport.services.webhooks.WebhookService`;
+what each topic means is `webhook_topics.py`.
 """
 
 from __future__ import annotations
@@ -10,15 +10,13 @@ import base64
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from pydantic import SecretStr
+
 from rapport.connectors.shopify.errors import WebhookRejected, WebhookUnauthorized
-from rapport.connectors.shopify.signals import SignalRules
-from rapport.connectors.shopify.webhook_topics import TOPICS, process_payload
-from rapport.store.unit_of_work import UnitOfWork
 
 
 def signature(body: bytes, secret: str) -> str:
@@ -26,8 +24,10 @@ def signature(body: bytes, secret: str) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
-def verify_hmac(body: bytes, header: str | None, secret: str) -> None:
+def verify_hmac(body: bytes, header: str | None, secret: SecretStr | str) -> None:
     """Accept only a body signed with `secret` (constant-time compare); else raise WebhookUnauthorized."""
+    if isinstance(secret, SecretStr):
+        secret = secret.get_secret_value()
     if not secret:
         raise WebhookUnauthorized("webhooks are disabled: RAPPORT_SHOPIFY_WEBHOOK_SECRET is not set")
     if not header:
@@ -80,103 +80,15 @@ def parse_delivery(headers: Mapping[str, str], body: bytes) -> Delivery:
 
 
 @dataclass(frozen=True, slots=True)
-class Receipt:
-    """What happened to a delivery: `stored` (new), `duplicate` (seen before) — and its row id."""
+class ShopifyWebhookVerifier:
+    """Checks `X-Shopify-Hmac-Sha256` against the app's secret, then reads the delivery.
 
-    outcome: str
-    delivery_id: int | None
-    topic: str
-    status: str  # received, processed, ignored, failed
+    The secret stays a `SecretStr` (never in a repr) until the comparison; an empty one refuses every
+    delivery. Implements `rapport.services.ingestion.ports.WebhookVerifier`."""
 
+    secret: SecretStr
 
-class WebhookReceiver:
-    """Verifies, stores once and processes Shopify webhooks for one merchant."""
-
-    def __init__(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        *,
-        merchant: str,
-        secret: str,
-        clock: Callable[[], datetime],
-        rules: SignalRules | None = None,
-    ) -> None:
-        self.uow_factory = uow_factory
-        self.merchant = merchant
-        self.secret = secret
-        self.clock = clock
-        self.rules = rules or SignalRules()
-
-    def receive(self, headers: Mapping[str, str], body: bytes) -> Receipt:
-        """Accept then process at once (the embedded mode; tests use this)."""
-        receipt = self.accept(headers, body)
-        if receipt.delivery_id is not None and receipt.status in ("received", "failed"):
-            return self.process(receipt.delivery_id)
-        return receipt
-
-    def accept(self, headers: Mapping[str, str], body: bytes) -> Receipt:
-        """Verify and store the delivery (committed) — a database error propagates, so Shopify retries."""
+    def verify(self, headers: Mapping[str, str], body: bytes) -> Delivery:
         lower = {k.lower(): v for k, v in headers.items()}
         verify_hmac(body, lower.get("x-shopify-hmac-sha256"), self.secret)
-        delivery = parse_delivery(headers, body)
-        with self.uow_factory() as uow:
-            merchant_id = uow.merchants.get_or_create(slug=self.merchant)
-            row_id = uow.shopify.insert_delivery(
-                {
-                    "merchant_id": merchant_id,
-                    "delivery_key": delivery.key,
-                    "webhook_id": delivery.webhook_id,
-                    "topic": delivery.topic,
-                    "shop_domain": delivery.shop_domain,
-                    "received_at": self.clock(),
-                    "payload": delivery.payload,
-                    "status": "received",
-                },
-            )
-            if row_id is not None:
-                uow.commit()
-                return Receipt("stored", row_id, delivery.topic, "received")
-            seen = uow.shopify.find_delivery(
-                merchant_id=merchant_id, topic=delivery.topic, delivery_key=delivery.key
-            )
-            found_id, status = (seen.id, seen.status) if seen else (None, "processed")
-        return Receipt("duplicate", found_id, delivery.topic, status)
-
-    def process(self, delivery_id: int) -> Receipt:
-        """Apply a stored delivery to the store, once; its status records the result."""
-        with self.uow_factory() as uow:
-            row = uow.shopify.delivery(delivery_id)
-            if row is None or row.status in ("processed", "ignored"):
-                status = row.status if row else "processed"
-                return Receipt("duplicate", delivery_id, row.topic if row else "", status)
-            topic, merchant_id, payload = row.topic, row.merchant_id, dict(row.payload)
-            if topic not in TOPICS:
-                uow.shopify.mark_delivery(
-                    delivery_id,
-                    status="ignored",
-                    detail=f"topic {topic!r} is not handled",
-                    at=self.clock(),
-                )
-                uow.commit()
-                return Receipt("stored", delivery_id, topic, "ignored")
-            try:
-                detail = process_payload(
-                    uow,
-                    topic=topic,
-                    merchant_id=merchant_id,
-                    payload=payload,
-                    rules=self.rules,
-                    now=self.clock(),
-                    delivery_id=delivery_id,
-                )
-            except Exception as exc:  # noqa: BLE001 - recorded on the delivery; a later retry reprocesses it
-                uow.rollback()
-                uow.shopify.mark_delivery(
-                    delivery_id, status="failed", detail=repr(exc)[:500], at=self.clock()
-                )
-                uow.commit()
-                return Receipt("stored", delivery_id, topic, "failed")
-            if detail != "merchant deleted":
-                uow.shopify.mark_delivery(delivery_id, status="processed", detail=detail, at=self.clock())
-            uow.commit()
-        return Receipt("stored", delivery_id, topic, "processed")
+        return parse_delivery(headers, body)

@@ -10,16 +10,15 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-
-from sqlalchemy import Engine
 
 from rapport.domain.errors import InvalidInput
 from rapport.services.importing.batch import BatchWriter, Numbered
 from rapport.services.importing.lines import parse_line
 from rapport.services.importing.report import ImportReport, KindCounts
-from rapport.store.database import session_factory
-from rapport.store.unit_of_work import UnitOfWork
+from rapport.services.ingestion.merchant import Merchant, merchant_of
+from rapport.services.ports import UnitOfWorkFactory
 
 __all__ = ["BATCH_SIZE", "ImportReport", "KindCounts", "fewer_gc_pauses", "import_jsonl"]
 
@@ -27,25 +26,25 @@ BATCH_SIZE = 2_000
 
 
 def import_jsonl(
-    target: Callable[[], UnitOfWork] | Engine,
+    uow_factory: UnitOfWorkFactory,
     *,
     path: Path,
-    merchant: str,
+    merchant: Merchant,
     progress: Callable[[int], object] | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> ImportReport:
-    """Import the JSON Lines file at `path` into `merchant`'s store (created if new).
+    """Import the JSON Lines file at `path` into `merchant`'s store (a slug is created if new).
 
-    `target` is a unit-of-work factory or an (already migrated) engine. `progress`, when given, is
-    called with the number of bytes read so far. Raises `InvalidInput` when the file cannot be read.
+    `progress`, when given, is called with the number of bytes read so far. Raises `InvalidInput` when
+    the file cannot be read. Customers are matched by the ingestion writer's identity rule.
     """
-    uow_factory = _factory(target)
     with uow_factory() as uow:
-        merchant_id = uow.merchants.get_or_create(merchant)
-        currency = uow.merchants.currency_of(merchant_id)
+        merchant_id, currency = merchant_of(uow, merchant)
         uow.commit()
     report = ImportReport()
-    writer = BatchWriter(uow_factory, merchant_id=merchant_id, currency=currency, report=report)
+    writer = BatchWriter(
+        uow_factory, merchant_id=merchant_id, currency=currency, report=report, now=datetime.now(UTC)
+    )
     with fewer_gc_pauses():
         done = _stream(path, writer, report, progress, batch_size)
         writer.finish(batch_size)
@@ -100,10 +99,3 @@ def fewer_gc_pauses() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
-
-
-def _factory(target: Callable[[], UnitOfWork] | Engine) -> Callable[[], UnitOfWork]:
-    if isinstance(target, Engine):
-        sessions = session_factory(target)
-        return lambda: UnitOfWork(sessions)
-    return target

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections import ChainMap
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
-
-from rapport.services.importing.lines import AnyLine, ContactLine, CustomerLine, OrderLine, SubscriptionLine
-from rapport.services.importing.report import ImportReport
-from rapport.store.records import (
+from rapport.domain.errors import RecordRefused
+from rapport.domain.records import (
     ContactRecord,
     CustomerRecord,
     LineItemRecord,
@@ -18,7 +16,10 @@ from rapport.store.records import (
     SubscriptionRecord,
     UpsertOutcome,
 )
-from rapport.store.unit_of_work import UnitOfWork
+from rapport.services.importing.lines import AnyLine, ContactLine, CustomerLine, OrderLine, SubscriptionLine
+from rapport.services.importing.report import ImportReport
+from rapport.services.ingestion.writer import IngestionWriter
+from rapport.services.ports import UnitOfWork, UnitOfWorkFactory
 
 Numbered = tuple[int, AnyLine]  # (line number, record)
 Dependent = OrderLine | SubscriptionLine | ContactLine
@@ -38,14 +39,23 @@ class BatchWriter:
     """Buffers lines and writes them a batch at a time; lines whose customer is not known yet wait.
 
     A line can refer to a customer defined later in the file: it is deferred, and retried once the
-    whole file has been read (`finish`). A batch the database refuses (integrity or data error) is
-    retried line by line, so one bad record cannot keep good ones out; other database errors abort.
+    whole file has been read (`finish`). A batch the store refuses (`RecordRefused`: a constraint or a
+    value out of range) is retried line by line, so one bad record cannot keep good ones out; other
+    errors abort. Customers go through the ingestion writer (its identity rule: an e-mail another
+    customer has means that customer). The format states loyalty and subscriptions itself: no signals.
     """
 
     def __init__(
-        self, uow_factory: Callable[[], UnitOfWork], *, merchant_id: int, currency: str, report: ImportReport
+        self,
+        uow_factory: UnitOfWorkFactory,
+        *,
+        merchant_id: int,
+        currency: str,
+        report: ImportReport,
+        now: datetime,
     ) -> None:
         self.uow_factory = uow_factory
+        self.now = now
         self.merchant_id = merchant_id
         self.currency = currency
         self.report = report
@@ -56,10 +66,10 @@ class BatchWriter:
         """Write these lines in one transaction (or one by one, if the database refuses the batch)."""
         try:
             result = self._commit(lines, final=final)
-        except (IntegrityError, DataError) as exc:  # a record the database refuses; other errors abort
+        except RecordRefused as exc:  # a record the store refuses; other errors abort
             if len(lines) == 1:
                 number, line = lines[0]
-                self.report.errors.append((number, f"{line.kind}: could not be stored: {_first_line(exc)}"))
+                self.report.errors.append((number, f"{line.kind}: could not be stored: {exc.message}"))
                 return
             for one in sorted(lines, key=lambda n: n[1].kind != "customer"):
                 self.write([one], final=final)
@@ -79,39 +89,35 @@ class BatchWriter:
     def _commit(self, lines: Sequence[Numbered], *, final: bool) -> BatchResult:
         result = BatchResult()
         with self.uow_factory() as uow:
+            writer = IngestionWriter(uow, merchant_id=self.merchant_id, currency=self.currency, now=self.now)
             customers = [(n, line) for n, line in lines if isinstance(line, CustomerLine)]
-            self._write_customers(uow, customers, result)
+            self._write_customers(writer, customers, result)
             others = [(n, line) for n, line in lines if not isinstance(line, CustomerLine)]
-            self._write_dependents(uow, others, result, final=final)
+            self._write_dependents(uow, writer, others, result, final=final)
             uow.commit()
         return result
 
     def _write_customers(
-        self, uow: UnitOfWork, lines: list[tuple[int, CustomerLine]], result: BatchResult
+        self, writer: IngestionWriter, lines: list[tuple[int, CustomerLine]], result: BatchResult
     ) -> None:
         if not lines:
             return
-        owners = uow.customers.owners_of_emails(
-            merchant_id=self.merchant_id,
-            emails={line.email for _, line in lines},
-        )
-        accepted: list[tuple[int, CustomerLine]] = []
-        for number, line in lines:
-            owner = owners.setdefault(line.email, line.id)
-            if owner != line.id:
-                result.errors.append(
-                    (number, f"customer: email: {line.email} already belongs to customer {owner!r}")
-                )
-                continue
-            accepted.append((number, line))
-        outcome = uow.customers.upsert_many(
-            merchant_id=self.merchant_id, records=[_customer(line) for _, line in accepted]
-        )
-        result.customer_ids.update(outcome.ids)
-        _count("customer", [line.id for _, line in accepted], outcome, result)
+        written = writer.customers([_customer(line) for _, line in lines], only_newer=False)
+        for index, why in written.refused:
+            result.errors.append((lines[index][0], f"customer: {why}"))
+        for index, row_id in written.row_ids.items():
+            result.customer_ids[lines[index][1].id] = row_id
+        for _, change in written.changes:
+            result.counts.append(("customer", change))
 
     def _write_dependents(
-        self, uow: UnitOfWork, lines: list[tuple[int, Dependent]], result: BatchResult, *, final: bool
+        self,
+        uow: UnitOfWork,
+        writer: IngestionWriter,
+        lines: list[tuple[int, Dependent]],
+        result: BatchResult,
+        *,
+        final: bool,
     ) -> None:
         # Looked up in this batch's customers first, then in those of committed batches (not copied).
         known = ChainMap(result.customer_ids, self.customer_ids)
@@ -130,12 +136,18 @@ class BatchWriter:
                 )
             else:
                 result.deferred.append((number, line))
-        repositories = {"order": uow.orders, "subscription": uow.subscriptions, "contact": uow.contacts}
         for kind, items in ready.items():
-            if items:
-                records = [self._record(customer_id, line) for _, customer_id, line in items]
-                outcome = repositories[kind].upsert_many(merchant_id=self.merchant_id, records=records)  # type: ignore[attr-defined]
-                _count(kind, [ext for ext, _, _ in items], outcome, result)
+            if not items:
+                continue
+            records = [self._record(customer_id, line) for _, customer_id, line in items]
+            outcome: UpsertOutcome
+            if kind == "order":
+                outcome = writer.orders(records, only_newer=False)  # type: ignore[arg-type]
+            elif kind == "subscription":
+                outcome = uow.subscriptions.upsert_many(merchant_id=self.merchant_id, records=records)  # type: ignore[arg-type]
+            else:
+                outcome = uow.contacts.upsert_many(merchant_id=self.merchant_id, records=records)  # type: ignore[arg-type]
+            _count(kind, [ext for ext, _, _ in items], outcome, result)
 
     def _record(self, customer_id: int, line: Dependent) -> OrderRecord | SubscriptionRecord | ContactRecord:
         if isinstance(line, OrderLine):
@@ -199,8 +211,3 @@ def _count(kind: str, external_ids: list[str], outcome: UpsertOutcome, result: B
     for ext in external_ids:
         result.counts.append((kind, "updated" if ext in seen else "inserted"))
         seen.add(ext)
-
-
-def _first_line(exc: SQLAlchemyError) -> str:
-    text = str(getattr(exc, "orig", None) or exc)
-    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
