@@ -19,19 +19,22 @@ from pathlib import Path
 from rapport.demo.showcase import DEMO_NOW
 from rapport.demo.synthetic import StoreGenerator
 from rapport.services.importing import ImportReport, import_jsonl
-from rapport.store.database import make_engine, upgrade
+from rapport.store.database import make_engine, session_factory, upgrade
+from rapport.store.unit_of_work import UnitOfWork
 
 
 def timed_import(data: Path, db: Path) -> tuple[float, float, ImportReport]:
     """Seconds of a first import and of a re-import of `data` into a new database at `db`."""
     engine = make_engine(f"sqlite:///{db}")
     upgrade(engine)
+    sessions = session_factory(engine)
+    factory = lambda: UnitOfWork(sessions)  # noqa: E731
     try:
         start = time.perf_counter()
-        report = import_jsonl(engine, path=data, merchant="bench")
+        report = import_jsonl(factory, path=data, merchant="bench")
         first = time.perf_counter() - start
         start = time.perf_counter()
-        again = import_jsonl(engine, path=data, merchant="bench")
+        again = import_jsonl(factory, path=data, merchant="bench")
         second = time.perf_counter() - start
     finally:
         engine.dispose()

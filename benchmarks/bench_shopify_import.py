@@ -17,10 +17,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
-from rapport.config import Settings
-from rapport.connectors.shopify.csv_import import import_shopify_csv
+from pydantic import SecretStr
+
+from rapport.connectors.shopify.csv_import import ShopifyCsvExports
+from rapport.domain.signals import SignalRules
+from rapport.services.ingestion.csv_import import import_shopify_csv
 from rapport.store.database import make_engine, session_factory, upgrade
 from rapport.store.unit_of_work import UnitOfWork
 
@@ -78,7 +82,14 @@ def time_rapport(path: Path, db: Path, *, in_process: bool = False) -> float:
     parse_in_child = False if in_process else None  # None: the default (a forked parser where possible)
     start = time.perf_counter()
     report = import_shopify_csv(
-        "orders", path, Settings(), uow_factory=lambda: UnitOfWork(sessions), parse_in_child=parse_in_child
+        lambda: UnitOfWork(sessions),
+        ShopifyCsvExports(),
+        kind="orders",
+        path=path,
+        merchant="default",
+        rules=SignalRules(),
+        now=datetime.now(UTC),
+        parse_in_child=parse_in_child,
     )
     elapsed = time.perf_counter() - start
     assert report.rejected == 0, report.errors
@@ -95,23 +106,27 @@ def time_sqlite_import(path: Path, db: Path) -> float:
 
 def time_bulk_sync(customers: int, db: Path) -> tuple[int, float]:
     """Lines of a bulk-operation JSONL (customers, orders, line items) ingested from the fake shop."""
-    from datetime import UTC, datetime
-
     from rapport.connectors.shopify.client import GraphQLClient, ShopifyEndpoint
     from rapport.connectors.shopify.fake_data import build_shop
     from rapport.connectors.shopify.fake_server import FakeShopify, FakeShopifyServer
-    from rapport.connectors.shopify.sync import sync_shop
+    from rapport.connectors.shopify.sync import ShopifyBulkFeed
+    from rapport.services.shopify_sync import sync_shop
 
     engine = make_engine(f"sqlite:///{db}")
     upgrade(engine)
     sessions = session_factory(engine)
     fake = FakeShopify(data=build_shop(customers=customers), polls_before_completion=0)
     with FakeShopifyServer(fake) as server:
-        endpoint = ShopifyEndpoint("fake.myshopify.com", "shpat_fake", "2025-01", server.admin_url)
+        endpoint = ShopifyEndpoint("fake.myshopify.com", SecretStr("shpat_fake"), "2025-01", server.admin_url)
         with GraphQLClient(endpoint) as client:
             start = time.perf_counter()
             report = sync_shop(
-                client, lambda: UnitOfWork(sessions), merchant="bench", now=datetime.now(UTC), full=True
+                lambda: UnitOfWork(sessions),
+                ShopifyBulkFeed(client),
+                merchant="bench",
+                rules=SignalRules(),
+                now=datetime.now(UTC),
+                full=True,
             )
             elapsed = time.perf_counter() - start
     return report.lines, elapsed
