@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, cast
+from functools import cached_property
 
 from fastapi import FastAPI
 
@@ -14,23 +14,38 @@ from rapport.api.tickets import ticket_router
 from rapport.api.webhooks import webhook_router
 from rapport.bootstrap import Rapport, build
 from rapport.config import load_settings
-from rapport.connectors.shopify.signals import SignalRules
-from rapport.connectors.shopify.webhooks import WebhookReceiver
 from rapport.schemas import HealthOut
-
-if TYPE_CHECKING:
-    from rapport.store.unit_of_work import UnitOfWork
+from rapport.services.webhooks import Receipt, WebhookService
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class _Webhooks:
+    """The app's webhook service, built on the first delivery: building it opens the merchant in the
+    store, and a store that is down then answers that delivery 503 (Shopify retries) instead of
+    keeping the server from starting."""
+
+    def __init__(self, app: Rapport, clock: Callable[[], datetime]) -> None:
+        self.app = app
+        self.clock = clock
+
+    @cached_property
+    def service(self) -> WebhookService:
+        return self.app.webhooks(clock=self.clock)
+
+    def accept(self, headers: dict[str, str], body: bytes) -> Receipt:
+        return self.service.accept(headers, body)
+
+    def process(self, delivery_id: int) -> Receipt:
+        return self.service.process(delivery_id)
+
+
 def create_app(
     app: Rapport,
     *,
     clock: Callable[[], datetime] = utc_now,
-    rules: SignalRules | None = None,
 ) -> FastAPI:
     """The Rapport API over `app` (from `rapport.bootstrap.build`).
 
@@ -40,15 +55,7 @@ def create_app(
     _ = app.policy
     api = FastAPI(title="Rapport", version="0.1.0")
     install_error_handlers(api)
-    receiver = WebhookReceiver(
-        # The receiver still asks for the store's concrete unit of work; the app's factory makes them.
-        cast("Callable[[], UnitOfWork]", app.uow_factory),
-        merchant=app.merchant_slug,
-        secret=app.settings.shopify_webhook_secret.get_secret_value(),
-        clock=clock,
-        rules=rules,
-    )
-    api.include_router(webhook_router(receiver))
+    api.include_router(webhook_router(_Webhooks(app, clock)))
     api.include_router(ticket_router(app, clock=clock))
 
     @api.get("/healthz", response_model=HealthOut)
