@@ -16,8 +16,8 @@ from rapport.domain import (
     Ticket,
     Tone,
 )
-from rapport.domain.serialize import decision_to_dict
 from rapport.domain.records import CustomerRecord, LineItemRecord, OrderRecord
+from rapport.schemas import StoredDecision
 from rapport.store.unit_of_work import UnitOfWork
 from store_builders import StoreBuilder
 
@@ -162,5 +162,5 @@ def test_a_recorded_ticket_keeps_its_decision_and_order(store: StoreBuilder) -> 
     assert (recorded.order_name, recorded.intent, recorded.decision) == (
         "#1042",
         "damaged_item",
-        decision_to_dict(decision),
+        StoredDecision.from_domain(decision),
     )

@@ -49,13 +49,6 @@ class GuardrailReport:
         """The violation codes, in order, for logs and fallback reasons."""
         return [v.code for v in self.violations]
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape the CLI and API print."""
-        return {
-            "passed": self.passed,
-            "violations": [{"code": v.code, "message": v.message} for v in self.violations],
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class Draft:
@@ -75,20 +68,8 @@ class Draft:
 
     @property
     def body(self) -> str:
-        """The plain-text body (what `rapport draft --json` calls `body`)."""
+        """The plain-text body (what `rapport draft --json` calls `body`; its JSON is `schemas.DraftOut`)."""
         return self.body_text
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of a draft: `rapport draft --json` prints it under `draft`."""
-        return {
-            "subject": self.subject,
-            "body": self.body_text,
-            "body_html": self.body_html,
-            "drafter": self.drafter,
-            "fallback_reason": self.fallback_reason,
-            "facts_used": self.facts_used,
-            "guardrails": None if self.guardrails is None else self.guardrails.to_dict(),
-        }
 
 
 class Drafter(Protocol):
