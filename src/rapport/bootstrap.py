@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from rapport.config import Settings
 from rapport.domain import IntentReading
 from rapport.domain.errors import InvalidInput
+from rapport.domain.signals import SignalRules
 from rapport.drafting import BrandSettings, Drafter, TemplateDrafter
 from rapport.llm import LLMDrafter, LLMSettings
-from rapport.domain.signals import SignalRules
 from rapport.policy import Policy, Signals, load_policy
 from rapport.services.ingestion.ports import CsvExports, ShopifyFeed
 from rapport.services.merchants import MerchantContext, open_merchant

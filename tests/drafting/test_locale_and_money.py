@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 
-from rapport.drafting import TemplateDrafter
 from rapport.drafting.locale_format import cardinal_words, ordinal_words, resolve_locale
 from rapport.drafting.money_scan import find_money, find_percents, parse_number
 
@@ -68,4 +67,3 @@ def test_order_numbers_dates_and_durations_are_not_money():
 
 def test_percentages_are_found_in_both_notations():
     assert find_percents("15% now, 12,5 % later") == [Decimal(15), Decimal("12.5")]
-

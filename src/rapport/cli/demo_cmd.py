@@ -12,7 +12,8 @@ from rich.text import Text
 
 from rapport.cli.context import console, progress_bar
 from rapport.cli.render import describe_offer, money
-from rapport.demo.showcase import DAMAGED, DEMO_NOW, SHOWCASE, Showcase, run_showcase
+from rapport.demo.showcase import DAMAGED, DEMO_NOW, Showcase, run_showcase
+from rapport.demo.synthetic import SHOWCASE
 from rapport.drafting import Draft
 from rapport.services.triage import TriageResult
 

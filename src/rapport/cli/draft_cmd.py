@@ -10,18 +10,14 @@ from typing import Any
 
 import typer
 
-from rapport.drafting import Draft, check_jsonl
-
-
-def draft_json(decision: dict[str, Any], draft: Draft) -> dict[str, Any]:
-    """The `draft --json` object: the decision and the draft (subject, body, guardrails, ...)."""
-    return {"decision": decision, "draft": draft.to_dict()}
+from rapport.drafting import check_jsonl
+from rapport.schemas import DraftResponse, read_draft_check_line
 
 
 def run_check(file: Path) -> int:
     """Print each violation as FILE:LINE: code: message; the exit code is 1 if anything failed."""
     failed = checked = 0
-    for result in check_jsonl(file):
+    for result in check_jsonl(file, read=read_draft_check_line):
         checked += 1
         if result.error is not None:
             failed += 1
@@ -39,7 +35,7 @@ def run_check(file: Path) -> int:
 def _run_draft(options: dict[str, Any], as_json: bool) -> None:
     # Imported here so `draft check` works without a store, a policy or an engine.
     from rapport.cli.context import console, reported_errors
-    from rapport.cli.render import customer_card, decision_panel, triage_json
+    from rapport.cli.render import customer_card, decision_panel
     from rapport.cli.triage_cmd import run_triage
     from rapport.services.replies import draft_reply
 
@@ -47,7 +43,8 @@ def _run_draft(options: dict[str, Any], as_json: bool) -> None:
         app, result = run_triage(**options)
         draft = draft_reply(result, drafter=app.drafter, brand=app.brand)
     if as_json:
-        typer.echo(json.dumps(draft_json(triage_json(result), draft), ensure_ascii=False))
+        body = DraftResponse.from_domain(result, draft).model_dump(mode="json")
+        typer.echo(json.dumps(body, ensure_ascii=False))
         return
     from rich.panel import Panel
     from rich.text import Text

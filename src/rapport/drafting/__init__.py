@@ -6,8 +6,6 @@ from rapport.drafting.guardrails import check_draft
 from rapport.drafting.records import CheckedLine, check_jsonl, check_record
 from rapport.drafting.template_drafter import DraftTemplateError, TemplateDrafter
 
-
-
 __all__ = [
     "BrandSettings",
     "CheckedLine",

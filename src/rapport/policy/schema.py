@@ -182,7 +182,9 @@ class Signals(_Model):
     selling_plans_mean_subscription: bool = True
     loyalty_tiers: list[str] = Field(default_factory=lambda: list(SignalRules().loyalty_tiers))
     loyalty_tag_prefixes: list[str] = Field(default_factory=lambda: list(SignalRules().loyalty_tag_prefixes))
-    loyalty_metafield: str | None = Field(default=SignalRules().loyalty_metafield, pattern=r"^[\w-]+\.[\w-]+$")
+    loyalty_metafield: str | None = Field(
+        default=SignalRules().loyalty_metafield, pattern=r"^[\w-]+\.[\w-]+$"
+    )
 
     def rules(self) -> SignalRules:
         """The rules as the ingestion services take them."""

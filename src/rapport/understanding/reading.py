@@ -50,7 +50,8 @@ def read_message(
     """Intent (default: the trained model), entities and urgency signals of one customer message.
 
     An `intent` already known (named by the agent or the help desk) is used as it is: the classifier
-    does not run. Never raises on odd input: empty, huge or non-English text reads as `other`, flagged for a human.
+    does not run. Never raises on odd input: empty, huge or non-English text reads as `other`,
+    flagged for a human.
     """
     text = text or ""
     if intent is None:

@@ -31,7 +31,9 @@ class CustomerRepository:
     def _upsert_many(self, merchant_id: int, records: Sequence[CustomerRecord]) -> UpsertOutcome:
         rows = [_row(merchant_id, r) for r in records]
         outcome = upsert_rows(self.session, table_of(Customer), rows)
-        tags = {str(r.external_id): r.tags for r in records}  # the last record of an id wins, as in the upsert
+        tags = {
+            str(r.external_id): r.tags for r in records
+        }  # the last record of an id wins, as in the upsert
         stale = [outcome.ids[ext] for ext in outcome.existing]
         if stale:
             self.session.execute(delete(CustomerTag).where(CustomerTag.customer_id.in_(stale)))
