@@ -9,7 +9,6 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -64,11 +63,6 @@ def test_a_repeated_delivery_is_answered_as_a_duplicate(client: TestClient) -> N
     assert post(client, CUSTOMER).json()["outcome"] == "duplicate"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store: opening the merchant (MerchantRepository.find) raises the driver's OperationalError, "
-    "not StoreUnavailable, so the route answers a 500 ErrorBody instead of 503",
-)
 def test_a_webhook_that_cannot_be_stored_is_answered_503_so_shopify_retries(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'never-migrated.db'}")  # no tables: every write fails
     sessions = session_factory(engine)

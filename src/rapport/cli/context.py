@@ -17,7 +17,6 @@ from rapport.config import Settings, load_settings
 from rapport.domain.errors import RapportError
 from rapport.policy import PolicyError
 from rapport.schemas import parse_instant
-from rapport.services.ports import UnitOfWorkFactory
 
 console = Console()
 err_console = Console(stderr=True)
@@ -31,11 +30,6 @@ def settings() -> Settings:
 def application(policy: Path | None = None) -> Rapport:
     """The application as configured; `policy` (from `--policy`) overrides the configured policy file."""
     return build(load_settings(), policy_path=policy)
-
-
-def uow_factory() -> UnitOfWorkFactory:
-    """Units of work on the configured store (transitional: commands move to `application()`)."""
-    return application().uow_factory
 
 
 @contextmanager

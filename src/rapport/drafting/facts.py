@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from rapport.domain import CustomerProfile, Decision, Intent, OfferKind, Ticket
-from rapport.domain.serialize import money
 from rapport.drafting.draft import BrandSettings
 from rapport.drafting.locale_format import (
     cardinal_words,
@@ -37,6 +37,8 @@ ORDER_INTENTS = frozenset(
         Intent.CHANGE_ORDER,
     }
 )
+
+CENT = Decimal("0.01")  # amounts in the facts read as "12.50": exact, like the decision JSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +152,7 @@ def _resolution_facts(decision: Decision, locale: str, used: dict[str, Any]) -> 
     percent = None if r.percent is None else percent_text(r.percent, locale)
     used.update(
         offer=r.offer.value,
-        amount=money(r.amount),
+        amount=None if r.amount is None else f"{r.amount.quantize(CENT)}",
         amount_text=amount,
         currency=r.currency,
         percent=None if r.percent is None else str(r.percent),

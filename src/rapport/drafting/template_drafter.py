@@ -24,7 +24,6 @@ class DraftTemplateError(RapportError):
     """A template is missing, malformed, or uses a fact that does not exist."""
 
     code = "draft_template_error"
-    http_status = 500
 
 
 @dataclass(frozen=True, slots=True)

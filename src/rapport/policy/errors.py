@@ -27,7 +27,6 @@ class PolicyError(RapportError):
     """The policy file is invalid; `issues` lists every mistake found, in file order."""
 
     code = "policy_invalid"
-    http_status = 422
 
     def __init__(self, issues: list[PolicyIssue]) -> None:
         self.issues = sorted(issues, key=lambda i: (i.file, i.line, i.column, i.path))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import TracebackType
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from rapport.store.database import make_engine, session_factory, upgrade
@@ -19,6 +20,7 @@ from rapport.store.repositories import (
     SubscriptionRepository,
     TicketRepository,
 )
+from rapport.store.upsert import domain_errors
 
 
 class UnitOfWork:
@@ -63,12 +65,22 @@ class UnitOfWork:
             return
         try:
             session.rollback()  # a no-op after commit(); undoes everything otherwise
+        except SQLAlchemyError:
+            if exc is None:
+                raise
+            # The connection is already broken; the error that broke it is the one to report.
         finally:
             session.close()
+        if isinstance(exc, SQLAlchemyError):
+            # No driver error leaves the store: callers see RecordRefused or StoreUnavailable.
+            with domain_errors(session.bind.dialect if session.bind is not None else None):
+                raise exc
 
     def commit(self) -> None:
         """Make the work so far permanent; the unit of work stays open for more."""
-        self._require_session().commit()
+        session = self._require_session()
+        with domain_errors(session.bind.dialect if session.bind is not None else None):
+            session.commit()
 
     def rollback(self) -> None:
         """Discard the work since the last commit."""

@@ -9,12 +9,10 @@ class ShopifyError(RapportError):
     """Shopify could not be used as asked; the message says what to check."""
 
     code = "shopify_error"
-    http_status = 502
 
 
 class ShopifyNotConfigured(ShopifyError):
     code = "shopify_not_configured"
-    http_status = 400
 
 
 class ShopifyUnauthorized(ShopifyError):
@@ -55,11 +53,9 @@ class WebhookUnauthorized(RapportError):
     """The delivery's HMAC is missing or wrong: it did not come from Shopify."""
 
     code = "webhook_unauthorized"
-    http_status = 401
 
 
 class WebhookRejected(RapportError):
     """The delivery is authentic but unusable (missing headers, malformed JSON)."""
 
     code = "webhook_rejected"
-    http_status = 400

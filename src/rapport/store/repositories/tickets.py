@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,11 +37,13 @@ class TicketRepository:
     ) -> int:
         """Store the ticket and its decision; returns the ticket's row id.
 
-        The ticket is linked to the customer with its e-mail and to its order, when the store knows them.
+        The ticket is linked to the customer with its e-mail and to its order, when the store knows them:
+        both row ids are looked up inside the INSERT itself, and not at all for a guest or no order.
         """
+        known = profile is None or profile.is_known
         row = TicketRecord(
             merchant_id=merchant_id,
-            customer_id=self._customer_id(merchant_id, ticket.email),
+            customer_id=self._customer_id(merchant_id, ticket.email) if known else None,
             email=normalize_email(ticket.email),
             message=ticket.message,
             received_at=ticket.received_at,
@@ -88,14 +91,19 @@ class TicketRepository:
             for t, decision, order_name in self.session.execute(query)
         ]
 
-    def _customer_id(self, merchant_id: int, email: str) -> int | None:
-        query = select(Customer.id).where(
-            Customer.merchant_id == merchant_id, Customer.email == normalize_email(email)
+    def _customer_id(self, merchant_id: int, email: str) -> Any:
+        # A scalar subquery: SQLAlchemy embeds it in the INSERT, so linking costs no round trip.
+        return (
+            select(Customer.id)
+            .where(Customer.merchant_id == merchant_id, Customer.email == normalize_email(email))
+            .scalar_subquery()
         )
-        return self.session.scalar(query)
 
-    def _order_id(self, merchant_id: int, external_id: str | None) -> int | None:
+    def _order_id(self, merchant_id: int, external_id: str | None) -> Any:
         if external_id is None:
             return None
-        query = select(Order.id).where(Order.merchant_id == merchant_id, Order.external_id == external_id)
-        return self.session.scalar(query)
+        return (
+            select(Order.id)
+            .where(Order.merchant_id == merchant_id, Order.external_id == external_id)
+            .scalar_subquery()
+        )
