@@ -181,7 +181,7 @@ class TicketRecord(Base):
 
 
 class DecisionRecord(Base):
-    """The engine's decision for a ticket; `decision_json` is `decision_to_dict(decision)`."""
+    """The engine's decision for a ticket; `decision_json` is a `schemas.StoredDecision` (versioned)."""
 
     __tablename__ = "decisions"
 
