@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from rapport.bootstrap import build
+from rapport.config import Settings
 from rapport.demo.showcase import DEMO_NOW
 from rapport.demo.synthetic import StoreGenerator
 from rapport.domain import Intent, IntentReading, Ticket
@@ -29,7 +31,7 @@ from rapport.engine import decide
 from rapport.policy import default_policy
 from rapport.services.importing import import_jsonl
 from rapport.services.replies import draft_reply
-from rapport.services.triage import TriageResult, triage
+from rapport.services.triage import TriageRequest, TriageResult, triage
 from rapport.store.database import make_engine, session_factory, upgrade
 from rapport.store.unit_of_work import UnitOfWork
 
@@ -64,8 +66,11 @@ def main() -> None:
 
         path = Path(tmp) / "store.jsonl"
         records = StoreGenerator(seed=7, now=DEMO_NOW).write(path, args.customers)
+        policy = default_policy()
+        app = build(Settings(database_url=url, _env_file=None), policy=policy, uow_factory=factory)
+        merchant = app.merchant
         start = time.perf_counter()
-        report = import_jsonl(factory, path=path, merchant="default")
+        report = import_jsonl(factory, path=path, merchant=merchant)
         took = time.perf_counter() - start
         print(
             f"database {engine.dialect.name}; "
@@ -76,10 +81,7 @@ def main() -> None:
         rng = random.Random(1)
         emails = [f"{r['email']}" for r in _customers(path)]
         sample = [rng.choice(emails) for _ in range(args.samples)]
-        policy = default_policy()
-        with factory() as uow:
-            merchant_id = uow.merchants.get_or_create(slug="default")
-            uow.commit()
+        merchant_id = merchant.id
 
         profiles = []
 
@@ -111,16 +113,17 @@ def main() -> None:
 
         def triage_of(email: str) -> Callable[[], object]:
             def run() -> None:
+                request = TriageRequest(email=email, message=message, now=DEMO_NOW)
                 results.append(
                     triage(
-                        factory, merchant="default", email=email, message=message, now=DEMO_NOW, policy=policy
+                        factory, merchant=merchant, policy=policy, classifier=app.classifier, request=request
                     )
                 )
 
             return run
 
         timed("triage", [triage_of(e) for e in sample[: args.samples // 2]])
-        timed("draft", [lambda r=r: draft_reply(r) for r in results])
+        timed("draft", [lambda r=r: draft_reply(r, drafter=app.drafter, brand=app.brand) for r in results])
 
 
 def _customers(path: Path) -> list[dict[str, str]]:
