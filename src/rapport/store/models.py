@@ -58,6 +58,8 @@ class Merchant(Base):
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     currency: Mapped[str] = mapped_column(String(3))
+    # The Shopify shop (`acme.myshopify.com`) whose webhooks belong to this merchant; None: no shop.
+    shop_domain: Mapped[str | None] = mapped_column(String(255), unique=True)
 
 
 class Customer(Base):
