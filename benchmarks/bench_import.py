@@ -20,7 +20,7 @@ from rapport.demo.showcase import DEMO_NOW
 from rapport.demo.synthetic import StoreGenerator
 from rapport.services.importing import ImportReport, import_jsonl
 from rapport.store.database import make_engine, session_factory, upgrade
-from rapport.store.unit_of_work import UnitOfWork
+from rapport.store.unit_of_work import factory_for
 
 
 def timed_import(data: Path, db: Path) -> tuple[float, float, ImportReport]:
@@ -28,7 +28,7 @@ def timed_import(data: Path, db: Path) -> tuple[float, float, ImportReport]:
     engine = make_engine(f"sqlite:///{db}")
     upgrade(engine)
     sessions = session_factory(engine)
-    factory = lambda: UnitOfWork(sessions)  # noqa: E731
+    factory = factory_for(sessions)
     try:
         start = time.perf_counter()
         report = import_jsonl(factory, path=data, merchant="bench")

@@ -26,7 +26,7 @@ from rapport.connectors.shopify.csv_import import ShopifyCsvExports
 from rapport.domain.signals import SignalRules
 from rapport.services.ingestion.csv_import import import_shopify_csv
 from rapport.store.database import make_engine, session_factory, upgrade
-from rapport.store.unit_of_work import UnitOfWork
+from rapport.store.unit_of_work import factory_for
 
 HEADER = (
     Path(__file__).resolve().parents[2]
@@ -82,7 +82,7 @@ def time_rapport(path: Path, db: Path, *, in_process: bool = False) -> float:
     parse_in_child = False if in_process else None  # None: the default (a forked parser where possible)
     start = time.perf_counter()
     report = import_shopify_csv(
-        lambda: UnitOfWork(sessions),
+        factory_for(sessions),
         ShopifyCsvExports(),
         kind="orders",
         path=path,
@@ -121,7 +121,7 @@ def time_bulk_sync(customers: int, db: Path) -> tuple[int, float]:
         with GraphQLClient(endpoint) as client:
             start = time.perf_counter()
             report = sync_shop(
-                lambda: UnitOfWork(sessions),
+                factory_for(sessions),
                 ShopifyBulkFeed(client),
                 merchant="bench",
                 rules=SignalRules(),

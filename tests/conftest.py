@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from rapport.store.database import make_engine, session_factory, upgrade
-from rapport.store.unit_of_work import UnitOfWork
+from rapport.store.unit_of_work import UnitOfWork, factory_for
 from store_builders import sqlite_url, temporary_schema
 
 POSTGRES_URL = os.environ.get("RAPPORT_TEST_DATABASE_URL", "")
@@ -42,4 +42,4 @@ def engine(database_url: str) -> Iterator[Engine]:
 def uow_factory(engine: Engine) -> Callable[[], UnitOfWork]:
     """Units of work on the migrated database."""
     sessions = session_factory(engine)
-    return lambda: UnitOfWork(sessions)
+    return factory_for(sessions)

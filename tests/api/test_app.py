@@ -16,7 +16,7 @@ from rapport.api import create_app
 from rapport.bootstrap import build
 from rapport.policy import default_policy
 from rapport.store.database import make_engine, session_factory
-from rapport.store.unit_of_work import UnitOfWork
+from rapport.store.unit_of_work import factory_for
 
 from .conftest import NOW, SECRET, settings
 
@@ -66,7 +66,7 @@ def test_a_repeated_delivery_is_answered_as_a_duplicate(client: TestClient) -> N
 def test_a_webhook_that_cannot_be_stored_is_answered_503_so_shopify_retries(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'never-migrated.db'}")  # no tables: every write fails
     sessions = session_factory(engine)
-    app = build(settings(), policy=default_policy(), uow_factory=lambda: UnitOfWork(sessions))
+    app = build(settings(), policy=default_policy(), uow_factory=factory_for(sessions))
     broken = TestClient(create_app(app, clock=lambda: NOW))
     response = post(broken, CUSTOMER)
     assert (response.status_code, response.json()["error"]["code"]) == (503, "store_unavailable")

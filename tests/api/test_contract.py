@@ -169,7 +169,8 @@ def test_a_policy_handed_to_create_app_is_loaded_before_the_first_request(tmp_pa
 def test_the_decision_stored_with_a_ticket_is_versioned(
     store_client: TestClient, uow_factory: Callable[[], UnitOfWork]
 ) -> None:
-    answer = store_client.post("/v1/tickets/triage", json={**TICKET, "now": NOW.isoformat()}).json()
+    body = {**TICKET, "now": NOW.isoformat(), "record": True}
+    answer = store_client.post("/v1/tickets/triage", json=body).json()
     with uow_factory() as uow:
         [recorded] = uow.tickets.for_email(merchant_id=_merchant_id(uow), email="dana.lee@example.com")
         [stored] = uow.tickets.session.scalars(select(DecisionRecord.decision_json)).all()
@@ -189,3 +190,13 @@ def _merchant_id(uow: UnitOfWork) -> int:
 
 def test_the_openapi_document_is_served(make_app: Callable[..., FastAPI]) -> None:
     assert TestClient(make_app()).get("/openapi.json").json()["info"]["title"] == "Rapport"
+
+
+def test_a_triage_without_record_is_a_preview_that_stores_nothing(
+    store_client: TestClient, uow_factory: Callable[[], UnitOfWork]
+) -> None:
+    for _ in range(3):
+        answer = store_client.post("/v1/tickets/triage", json={**TICKET, "now": NOW.isoformat()}).json()
+    with uow_factory() as uow:
+        assert uow.tickets.for_email(merchant_id=_merchant_id(uow), email="dana.lee@example.com") == []
+    assert "repeat_contact" not in [s["kind"] for s in answer["signals"]]

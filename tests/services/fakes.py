@@ -223,7 +223,7 @@ class FakeUnitOfWorkFactory(ports.UnitOfWorkFactory):
         self.store = store or FakeStore()
         self.units: list[FakeUnitOfWork] = []
 
-    def __call__(self) -> FakeUnitOfWork:
+    def __call__(self, *, write: bool = False) -> FakeUnitOfWork:
         unit = FakeUnitOfWork(self.store)
         self.units.append(unit)
         return unit

@@ -38,12 +38,13 @@ def ticket_router(app: Rapport, *, clock: Callable[[], datetime]) -> APIRouter:
             policy=app.policy,
             classifier=app.classifier,
             request=request,
+            record=ticket.record,
         )
 
     @router.post("/tickets/triage", response_model=TriageOut)
     def triage_ticket(ticket: TicketIn) -> TriageOut:
-        """Decide segment, queue, SLA, resolution, tone and follow-ups, with the reasons; the ticket
-        and the decision are recorded."""
+        """Decide segment, queue, SLA, resolution, tone and follow-ups, with the reasons (a preview:
+        the ticket and the decision are stored only with `"record": true`)."""
         return TriageOut.from_result(run(ticket))
 
     @router.post("/tickets/draft", response_model=DraftResponse)

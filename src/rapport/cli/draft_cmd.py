@@ -72,6 +72,7 @@ def register(app: typer.Typer) -> None:
         now: str | None = typer.Option(None, "--now", help="Decide as of this ISO 8601 time (default: now)."),
         policy: Path | None = typer.Option(None, "--policy", help="The policy file (default: rapport.yaml)."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object: decision and draft."),
+        record: bool = typer.Option(False, "--record", help="Store the ticket and its decision."),
     ) -> None:
         """Triage one message like `rapport triage`, then draft the reply and check it."""
         if ctx.invoked_subcommand is not None:
@@ -88,6 +89,7 @@ def register(app: typer.Typer) -> None:
             "intent": intent,
             "now": now,
             "policy": policy,
+            "record": record,
         }
         _run_draft(options, as_json)
 

@@ -21,10 +21,21 @@ IntentOpt = Annotated[str | None, typer.Option("--intent", help="Skip the classi
 NowOpt = Annotated[str | None, typer.Option("--now", help="Decide as of this ISO 8601 time (default: now).")]
 PolicyOpt = Annotated[Path | None, typer.Option("--policy", help="The policy file (default: rapport.yaml).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print exactly one JSON object.")]
+RecordOpt = Annotated[
+    bool,
+    typer.Option("--record", help="Store the ticket and its decision (a preview stores nothing)."),
+]
 
 
 def run_triage(
-    *, email: str, message: str, order: str | None, intent: str | None, now: str | None, policy: Path | None
+    *,
+    email: str,
+    message: str,
+    order: str | None,
+    intent: str | None,
+    now: str | None,
+    policy: Path | None,
+    record: bool = False,
 ) -> tuple[Rapport, TriageResult]:
     """Parse the shared options and triage the ticket against the configured store."""
     request = TriageRequest(email=email, message=message, now=parse_now(now), order_name=order, intent=intent)
@@ -35,6 +46,7 @@ def run_triage(
         policy=app.policy,
         classifier=app.classifier,
         request=request,
+        record=record,
     )
     return app, result
 
@@ -51,11 +63,18 @@ def register(app: typer.Typer) -> None:
         now: NowOpt = None,
         policy: PolicyOpt = None,
         as_json: JsonOpt = False,
+        record: RecordOpt = False,
     ) -> None:
         """Decide segment, queue, SLA, resolution, tone and follow-ups for one message, and say why."""
         with reported_errors():
             _, result = run_triage(
-                email=email, message=message, order=order, intent=intent, now=now, policy=policy
+                email=email,
+                message=message,
+                order=order,
+                intent=intent,
+                now=now,
+                policy=policy,
+                record=record,
             )
         if as_json:
             typer.echo(json.dumps(triage_json(result)))

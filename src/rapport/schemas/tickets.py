@@ -18,6 +18,7 @@ class TicketIn(BaseModel):
     """An inbound message; `order` and `intent` are optional hints from the help desk.
 
     `now` decides as of that instant (ISO 8601; no offset means UTC; years 1970-2199); default: the clock.
+    Nothing is stored unless `record` is true.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -27,6 +28,10 @@ class TicketIn(BaseModel):
     order: str | None = Field(default=None, max_length=64, examples=["#1042"])
     intent: str | None = Field(default=None, max_length=64, examples=["damaged_item"])
     now: InstantIn | None = None
+    record: bool = Field(
+        default=False,
+        description="Store the ticket and its decision (it then counts as a contact); default: a preview.",
+    )
 
 
 class EntityOut(BaseModel):

@@ -59,6 +59,10 @@ class UnitOfWork(IngestionRepositories, Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    """Makes a fresh, unopened unit of work."""
+    """Makes a fresh, unopened unit of work; `write=True` for a transaction that will write.
 
-    def __call__(self) -> UnitOfWork: ...
+    A reading transaction never takes a write lock (SQLite); a writing one takes it when it starts, so
+    that two writers queue instead of failing when both try to upgrade a read to a write.
+    """
+
+    def __call__(self, *, write: bool = False) -> UnitOfWork: ...

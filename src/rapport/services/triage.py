@@ -51,9 +51,12 @@ def triage(
     policy: Policy,
     classifier: IntentClassifier,
     request: TriageRequest,
-    record: bool = True,
+    record: bool = False,
 ) -> TriageResult:
     """Decide how this customer's ticket is handled; with `record`, store the ticket and decision.
+
+    Without `record` this is a preview: nothing is stored, and the ticket does not count as a contact
+    (trying the same message twice must not make the customer a repeat contact).
 
     The order the ticket is about is the one named (`order_name`), else one referenced in the
     message, else the customer's single open or most recent order that fits the intent.
@@ -62,24 +65,26 @@ def triage(
     with uow_factory() as uow:
         profile = uow.profiles.get_profile(merchant_id=merchant.id, email=request.email, now=request.now)
         named = _named_order(uow, merchant, profile, request.order_name) if request.order_name else None
-        reading = read_message(
-            request.message,
-            classifier=classifier,
-            intent=IntentReading(intent=given, confidence=1.0, source="given") if given else None,
-            known_orders=profile.recent_orders,
-            contacts_last_90d=profile.contacts_last_90d,
-        )
-        ticket = Ticket(
-            email=request.email,
-            message=request.message,
-            received_at=request.now,
-            reading=reading.reading,
-            order=named or resolve_order(reading.entities, profile.recent_orders, reading.reading.intent),
-            entities=reading.entities,
-            signals=reading.signals,
-        )
-        decision = decide(ticket, profile, policy, request.now)
-        if record:
+    reading = read_message(
+        request.message,
+        classifier=classifier,
+        intent=IntentReading(intent=given, confidence=1.0, source="given") if given else None,
+        known_orders=profile.recent_orders,
+        contacts_last_90d=profile.contacts_last_90d,
+    )
+    ticket = Ticket(
+        email=request.email,
+        message=request.message,
+        received_at=request.now,
+        reading=reading.reading,
+        order=named or resolve_order(reading.entities, profile.recent_orders, reading.reading.intent),
+        entities=reading.entities,
+        signals=reading.signals,
+    )
+    decision = decide(ticket, profile, policy, request.now)
+    if record:
+        # A short transaction that starts as a write: reads above never hold the write lock.
+        with uow_factory(write=True) as uow:
             uow.tickets.record(merchant_id=merchant.id, ticket=ticket, decision=decision, profile=profile)
             uow.commit()
     return TriageResult(ticket=ticket, profile=profile, decision=decision, policy=policy)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from types import TracebackType
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -36,9 +35,10 @@ class UnitOfWork:
     profiles: ProfileRepository
     shopify: ShopifyRepository
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], *, write: bool = False) -> None:
         self._session_factory = session_factory
         self._session: Session | None = None
+        self.write = write  # this transaction will write: it may take the write lock up front
 
     def __enter__(self) -> UnitOfWork:
         if self._session is not None:
@@ -92,12 +92,26 @@ class UnitOfWork:
         return self._session
 
 
-def units_of_work(database_url: str) -> Callable[[], UnitOfWork]:
+def units_of_work(database_url: str) -> UnitsOfWork:
     """A factory of units of work on `database_url`, migrated to the newest schema first.
 
     Entrypoints (CLI, API, demo) call this once; several processes may do so at the same time.
     """
     engine = make_engine(database_url)
     upgrade(engine)
-    sessions = session_factory(engine)
-    return lambda: UnitOfWork(sessions)
+    return factory_for(session_factory(engine))
+
+
+class UnitsOfWork:
+    """Makes units of work on one database: `units(write=True)` for a transaction that will write."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def __call__(self, *, write: bool = False) -> UnitOfWork:
+        return UnitOfWork(self.sessions, write=write)
+
+
+def factory_for(sessions: sessionmaker[Session]) -> UnitsOfWork:
+    """The unit-of-work factory on an already migrated database."""
+    return UnitsOfWork(sessions)
