@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import textwrap
+import time
+from pathlib import Path
 
 import pytest
 
-from rapport.policy import PolicyError, parse_policy
+from rapport.policy import PolicyError, load_policy, parse_policy
+from rapport.policy.loading import MAX_POLICY_BYTES
 
 VALID = """\
 currency: USD
@@ -222,3 +225,56 @@ def test_an_unknown_signal_in_escalation_is_an_error() -> None:
 
 def test_a_policy_that_is_not_a_mapping_is_refused() -> None:
     assert errors_of("- just\n- a list\n") == ["shop.yaml:1: the policy must be a YAML mapping of sections"]
+
+
+def alias_bomb(levels: int = 9) -> str:
+    """A "billion laughs" policy: each anchor lists ten aliases of the one before (10**levels strings)."""
+    lines = ['lol0: &lol0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, levels):
+        lines.append(f"lol{level}: &lol{level} [" + ", ".join([f"*lol{level - 1}"] * 10) + "]")
+    return "\n".join(lines) + "\n" + VALID
+
+
+def test_a_yaml_alias_bomb_is_refused_within_a_second() -> None:
+    started = time.perf_counter()
+    assert errors_of(alias_bomb()) == ["shop.yaml:2: aliases are not allowed in a policy"]
+    assert time.perf_counter() - started < 1.0
+
+
+def test_a_merge_key_alias_is_refused_at_its_line() -> None:
+    text = VALID.replace(
+        "limits:\n",
+        "brand: &brand {store_name: Shop}\nlimits:\n  vip: {<<: *brand}\n",
+    )
+    assert errors_of(text) == ["shop.yaml:10: aliases are not allowed in a policy"]
+
+
+def test_an_anchor_without_an_alias_is_refused_too() -> None:
+    text = VALID.replace("currency: USD", "currency: &money USD")
+    assert errors_of(text) == [
+        "shop.yaml:1: anchors are not allowed in a policy (&money): write the value out"
+    ]
+
+
+def test_a_policy_nested_too_deeply_is_refused_quickly() -> None:
+    started = time.perf_counter()
+    assert errors_of("brand: " + "{a: " * 100_000 + "1" + "}" * 100_000) == [
+        "shop.yaml:1: nested more than 32 levels deep; a policy needs far fewer"
+    ]
+    assert time.perf_counter() - started < 1.0
+
+
+def test_a_policy_text_above_the_size_bound_is_refused_before_parsing() -> None:
+    assert errors_of(VALID + "#" * MAX_POLICY_BYTES) == [
+        "shop.yaml:1: the policy is larger than 1,000,000 bytes; a policy is a page or two of YAML"
+    ]
+
+
+def test_a_policy_file_above_the_size_bound_is_refused_without_reading_it_all(tmp_path: Path) -> None:
+    path = tmp_path / "huge.yaml"
+    path.write_text(VALID + "#" * (10 * MAX_POLICY_BYTES), encoding="utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    assert str(caught.value) == (
+        f"{path}:1: the policy is larger than 1,000,000 bytes; a policy is a page or two of YAML"
+    )

@@ -15,10 +15,16 @@ from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
 
 from rapport.policy.checks import Location, cross_check
 from rapport.policy.errors import PolicyError, PolicyIssue
 from rapport.policy.schema import Policy
+
+MAX_POLICY_BYTES = 1_000_000
+"""A policy is a page or two of YAML; a bigger file is a mistake (or an attack), refused before parsing."""
+MAX_POLICY_DEPTH = 32
+"""How deeply sections, lists and mappings may nest (the shipped policy needs 4)."""
 
 _FRIENDLY_MESSAGES = {
     "extra_forbidden": "unknown field",
@@ -39,7 +45,9 @@ def default_policy() -> Policy:
 def load_policy(path: Path) -> Policy:
     """Load and validate the policy at `path`; raises PolicyError listing every mistake."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            data = file.read(MAX_POLICY_BYTES + 1)  # never more than the bound, whatever the file holds
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError([PolicyIssue(str(path), 1, 1, "", f"cannot read the policy: {exc}")]) from None
     return parse_policy(text, str(path), base_dir=path.parent)
@@ -73,7 +81,11 @@ def _validate(data: object, source: str, document: CommentedMap) -> Policy:
 
 
 def _read_yaml(text: str, source: str) -> object:
+    if len(text) > MAX_POLICY_BYTES or len(text.encode("utf-8")) > MAX_POLICY_BYTES:
+        message = f"the policy is larger than {MAX_POLICY_BYTES:,} bytes; a policy is a page or two of YAML"
+        raise PolicyError([PolicyIssue(source, 1, 1, "", message)])
     try:
+        _refuse_aliases_and_depth(text, source)
         return YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -82,6 +94,34 @@ def _read_yaml(text: str, source: str) -> object:
         raise PolicyError([PolicyIssue(source, line, column, "", f"invalid YAML: {problem}")]) from None
     except YAMLError as exc:
         raise PolicyError([PolicyIssue(source, 1, 1, "", f"invalid YAML: {exc}")]) from None
+
+
+def _refuse_aliases_and_depth(text: str, source: str) -> None:
+    """Refuse anchors, aliases and deep nesting from the parser's events, before any node is built.
+
+    An alias makes a small file expand without bound ("billion laughs": ten aliases of ten aliases of
+    ...), and a deep nesting makes the composer recurse; both are refused in time linear in the text.
+    """
+    depth = 0
+    first_anchor: NodeEvent | None = None
+    for event in YAML(typ="rt").parse(text):
+        if isinstance(event, AliasEvent):
+            line = event.start_mark.line + 1
+            raise PolicyError([PolicyIssue(source, line, 1, "", "aliases are not allowed in a policy")])
+        if isinstance(event, NodeEvent) and event.anchor and first_anchor is None:
+            first_anchor = event
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_POLICY_DEPTH:
+                line = event.start_mark.line + 1
+                message = f"nested more than {MAX_POLICY_DEPTH} levels deep; a policy needs far fewer"
+                raise PolicyError([PolicyIssue(source, line, 1, "", message)])
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+    if first_anchor is not None:
+        line = first_anchor.start_mark.line + 1
+        message = f"anchors are not allowed in a policy (&{first_anchor.anchor}): write the value out"
+        raise PolicyError([PolicyIssue(source, line, 1, "", message)])
 
 
 def _plain(node: object) -> object:
