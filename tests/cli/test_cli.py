@@ -171,7 +171,7 @@ def test_an_unknown_intent_is_a_one_line_error(store: Path, runner: CliRunner) -
     result = runner.invoke(
         app, ["triage", "--email", "dana.lee@example.com", "--message", "x", "--intent", "teleport_my_parcel"]
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "unknown intent 'teleport_my_parcel'" in result.output
     assert "Traceback" not in result.output
 
@@ -191,7 +191,7 @@ def test_an_order_of_another_customer_is_refused(store: Path, runner: CliRunner)
             "#9001",
         ],
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "does not belong" in result.output
 
 

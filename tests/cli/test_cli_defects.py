@@ -111,3 +111,26 @@ def test_serve_with_an_invalid_policy_names_file_and_line_and_exits_2_before_sta
     assert result.exit_code == 2, result.output
     assert f"{bad}:3:" in result.stderr
     assert "Traceback" not in result.output
+
+
+# Exit codes: 0 success, 1 partial (some rows rejected) or a runtime failure, 2 usage or input errors.
+
+
+def test_a_bad_now_is_an_input_error_with_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(app, ["init"]).exit_code == 0
+    result = CliRunner().invoke(
+        app, ["triage", "--email", "a@example.com", "--message", "hi", "--now", "next tuesday"]
+    )
+    assert result.exit_code == 2
+    assert "--now" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_policy_is_an_input_error_with_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["profile", "a@example.com"])
+    assert result.exit_code == 2
+    assert "rapport init" in result.output

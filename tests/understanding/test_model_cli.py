@@ -70,12 +70,12 @@ def test_eval_of_a_missing_column_is_one_line_naming_the_file(app: typer.Typer, 
     result = runner.invoke(
         app, ["model", "eval", "--data", str(messages), "--mapping", "none", "--column", "body"]
     )
-    assert (result.exit_code, "messages.csv:1: missing column(s) body" in result.output) == (1, True)
+    assert (result.exit_code, "messages.csv:1: missing column(s) body" in result.output) == (2, True)
 
 
 def test_eval_rejects_an_unknown_mapping(app: typer.Typer, messages: Path) -> None:
     result = runner.invoke(app, ["model", "eval", "--data", str(messages), "--mapping", "zendesk"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
 
 
 def test_train_writes_a_model_that_predict_can_use(app: typer.Typer, messages: Path, tmp_path: Path) -> None:
@@ -92,7 +92,7 @@ def test_train_writes_a_model_that_predict_can_use(app: typer.Typer, messages: P
 
 def test_train_without_the_data_file_says_where_it_looked(app: typer.Typer, tmp_path: Path) -> None:
     result = runner.invoke(app, ["model", "train", "--data", str(tmp_path / "absent.csv")])
-    assert (result.exit_code, "absent.csv: no such file" in result.output) == (1, True)
+    assert (result.exit_code, "absent.csv: no such file" in result.output) == (2, True)
 
 
 def write_csv(tmp_path: Path, text: str, name: str = "backlog.csv") -> Path:
@@ -192,4 +192,4 @@ def test_predict_of_a_missing_file_is_one_line(app: typer.Typer, tmp_path: Path)
     result = runner.invoke(
         app, ["model", "predict", "--data", str(tmp_path / "absent.csv"), "--out", str(tmp_path / "o.jsonl")]
     )
-    assert (result.exit_code, "absent.csv: cannot read" in result.output) == (1, True)
+    assert (result.exit_code, "absent.csv: cannot read" in result.output) == (2, True)

@@ -32,18 +32,37 @@ def application(policy: Path | None = None) -> Rapport:
     return build(load_settings(), policy_path=policy)
 
 
+# Failures of something outside the command line (the store, Shopify): trying again later may work.
+# Every other expected failure is the input's (a file, an option, the policy, an unknown merchant).
+RUNTIME_FAILURES = frozenset(
+    {
+        "store_unavailable",
+        "shopify_error",
+        "shopify_unavailable",
+        "shopify_query_error",
+        "shopify_bulk_operation_failed",
+    }
+)
+EXIT_OK, EXIT_PARTIAL, EXIT_INPUT = 0, 1, 2
+
+
+def exit_code_for(error: RapportError) -> int:
+    """2 for a usage or input error (bad file, option value, policy, merchant); 1 for a runtime failure."""
+    return EXIT_PARTIAL if error.code in RUNTIME_FAILURES else EXIT_INPUT
+
+
 @contextmanager
 def reported_errors() -> Iterator[None]:
-    """Turn an expected failure into one line on stderr and an exit code (2 for a bad policy)."""
+    """Turn an expected failure into one line on stderr and its exit code (never a traceback)."""
     try:
         yield
     except PolicyError as exc:
         # Plain lines, never wrapped: editors and scripts parse FILE:LINE.
         typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_INPUT) from None
     except RapportError as exc:
         typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(exit_code_for(exc)) from None
 
 
 def parse_now(value: str | None) -> datetime:

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from rapport.cli.context import exit_code_for
 from rapport.domain.errors import InvalidInput, RapportError
 
 DEFAULT_BITEXT = Path("../shared/data/bitext/bitext_customer_support.csv")
@@ -28,7 +29,7 @@ def _reported() -> Iterator[None]:
         yield
     except RapportError as exc:
         err_console.print(f"error: {exc.message}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(exit_code_for(exc)) from None
 
 
 @model_app.command("train")

@@ -60,5 +60,5 @@ def test_sync_without_a_token_fails_with_one_line_naming_the_variable(
     monkeypatch.setenv("RAPPORT_SHOPIFY_SHOP", "acme.myshopify.com")
     monkeypatch.delenv("RAPPORT_SHOPIFY_ACCESS_TOKEN", raising=False)
     result = CliRunner().invoke(app, ["shopify", "sync"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "RAPPORT_SHOPIFY_ACCESS_TOKEN" in result.output
