@@ -7,10 +7,10 @@ from pathlib import Path
 
 import typer
 
-from rapport.cli import draft_cmd, model_cmd, shopify_cmd, triage_cmd
+from rapport.cli import draft_cmd, merchant_cmd, model_cmd, shopify_cmd, triage_cmd
 from rapport.cli.context import application, console, parse_now, reported_errors, settings
 from rapport.cli.render import customer_card as render_card
-from rapport.policy import load_policy
+from rapport.policy.loading import load_policy_with_warnings
 from rapport.schemas import CustomerOut
 from rapport.services.customers import customer_card
 from rapport.services.setup import initialize
@@ -31,7 +31,9 @@ def init() -> None:
     with reported_errors():
         cfg = settings()
         app_ = application()
-        done = initialize(app_.uow_factory, merchant=cfg.merchant, policy_path=cfg.policy_path)
+        done = initialize(
+            app_.uow_factory, merchant=cfg.merchant, policy_path=cfg.policy_path, shop_domain=cfg.shopify_shop
+        )
         console.print(f"database ready: {cfg.database_url}")
         if done.policy_written:
             console.print(
@@ -43,12 +45,19 @@ def init() -> None:
 
 @policy_app.command("check")
 def policy_check(file: Path) -> None:
-    """Validate a policy file; errors are printed as FILE:LINE: path.to.field: what is wrong (exit 2)."""
+    """Validate a policy file; errors are printed as FILE:LINE: path.to.field: what is wrong (exit 2).
+
+    Warnings (offers the limits can never allow) go to stderr as FILE:LINE: field: warning: ... and
+    keep exit 0: the policy is valid, it just promises what it will not give."""
     with reported_errors():
-        policy = load_policy(file)
+        policy, warnings = load_policy_with_warnings(file)
+        for warning in warnings:
+            # Plain lines, never wrapped: editors and scripts parse FILE:LINE.
+            typer.echo(f"{warning.file}:{warning.line}: {warning.path}: warning: {warning.message}", err=True)
+        noted = f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""
         console.print(
             f"{file}: ok — {len(policy.segments)} segments, {len(policy.queues)} queues, "
-            f"{len(policy.resolutions)} intents with resolution rules"
+            f"{len(policy.resolutions)} intents with resolution rules{noted}"
         )
 
 
@@ -115,4 +124,5 @@ triage_cmd.register(app)
 model_cmd.register(app)
 draft_cmd.register(app)
 shopify_cmd.register(app)
+merchant_cmd.register(app)
 __all__ = ["app"]

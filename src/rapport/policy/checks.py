@@ -6,7 +6,9 @@ YAML document, which the loader turns into a line number.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
 from rapport.domain.decision import MONEY_OFFERS, OfferKind
@@ -146,3 +148,188 @@ def _check_priority_and_escalation(policy: Policy) -> Iterator[Finding]:
 
 def _signals() -> str:
     return ", ".join(sorted(SIGNAL_KINDS))
+
+
+# -- Warnings: a valid policy that promises what its limits never allow ------------------------------
+
+GOODWILL_OFFERS = frozenset({OfferKind.STORE_CREDIT, OfferKind.WAIVE_FEE})
+_SEGMENT_IS = re.compile(r"""^segment\s*==\s*(?P<q>['"])(?P<name>[a-z][a-z0-9_]*)(?P=q)$""")
+_IS_SEGMENT = re.compile(r"""^(?P<q>['"])(?P<name>[a-z][a-z0-9_]*)(?P=q)\s*==\s*segment$""")
+_SEGMENT_IN = re.compile(r"""^segment\s+in\s*\[(?P<names>[^\]]*)\]$""")
+_SEGMENT_NOT = re.compile(r"""^segment\s*!=\s*(?P<q>['"])(?P<name>[a-z][a-z0-9_]*)(?P=q)$""")
+_QUOTED_NAME = re.compile(r"""^\s*(?P<q>['"])(?P<name>[a-z][a-z0-9_]*)(?P=q)\s*$""")
+
+
+def limit_warnings(policy: Policy) -> list[Finding]:
+    """Offers the limits can never allow, in document order: a money offer or discount that always
+    escalates (a limit of 0 in every segment that can reach the rule), or a fixed amount or percent that
+    is always cut down (above the limit in every such segment). The policy is valid; it misleads."""
+    reachable = _reachable_segments(policy)
+    findings: list[Finding] = []
+    for intent, rules in policy.resolutions.items():
+        remaining = list(reachable)
+        for index, rule in enumerate(rules):
+            constraint = _segment_constraint(rule.when)
+            reach = [s for s in remaining if constraint.may_hold_for(s)]
+            if reach:
+                for field, message in _limit_findings(policy, rule, reach):
+                    findings.append((("resolutions", intent, index, field), message))
+            if constraint.unconditional:  # these segments always stop at this rule
+                remaining = [s for s in remaining if s not in reach]
+    return findings
+
+
+def _reachable_segments(policy: Policy) -> list[str]:
+    """The segments a customer can fall in: those up to the first that matches everyone."""
+    names: list[str] = []
+    for segment in policy.segments:
+        names.append(segment.name)
+        if _is_catch_all(segment.when):
+            break
+    return names
+
+
+@dataclass(frozen=True, slots=True)
+class _Constraint:
+    """What a rule's `when` says about the segment: the segments it may hold for (`allowed`, None for
+    any, minus `excluded`), and whether it holds for them whatever else is true (`unconditional`: it
+    reads nothing but the segment)."""
+
+    allowed: frozenset[str] | None = None
+    excluded: frozenset[str] = frozenset()
+    unconditional: bool = False
+
+    def may_hold_for(self, segment: str) -> bool:
+        return (self.allowed is None or segment in self.allowed) and segment not in self.excluded
+
+
+def _segment_constraint(when: Expression | None) -> _Constraint:
+    """Read `segment == 'x'`, `segment in [...]` and `segment != 'x'` among the top-level `&&` terms of
+    a rule; anything else (an `||`, a ternary, a negation) is taken as "may hold for any segment", so a
+    warning is only ever given when the limits really leave the offer no way through."""
+    if when is None or _is_catch_all(when):
+        return _Constraint(unconditional=True)
+    terms = _top_level_conjuncts(when.source)
+    if terms is None:
+        return _Constraint()
+    allowed: frozenset[str] | None = None
+    excluded: set[str] = set()
+    unconditional = True
+    for term in terms:
+        names = _segment_names(term)
+        not_match = _SEGMENT_NOT.match(term)
+        if names is not None:
+            allowed = names if allowed is None else allowed & names
+        elif not_match is not None:
+            excluded.add(not_match.group("name"))
+        elif term != "true":
+            unconditional = False
+    return _Constraint(allowed, frozenset(excluded), unconditional)
+
+
+def _segment_names(term: str) -> frozenset[str] | None:
+    for pattern in (_SEGMENT_IS, _IS_SEGMENT):
+        match = pattern.match(term)
+        if match is not None:
+            return frozenset({match.group("name")})
+    match = _SEGMENT_IN.match(term)
+    if match is None:
+        return None
+    names: set[str] = set()
+    for item in match.group("names").split(","):
+        quoted = _QUOTED_NAME.match(item)
+        if quoted is None:
+            return None
+        names.add(quoted.group("name"))
+    return frozenset(names)
+
+
+def _top_level_conjuncts(source: str) -> list[str] | None:
+    """The terms of `a && b && c` outside brackets and strings, without enclosing parentheses;
+    None when the expression is not a plain conjunction (a top-level `||` or `?`)."""
+    text = source.strip()
+    while text.startswith("(") and _closing(text, 0) == len(text) - 1:
+        text = text[1:-1].strip()
+    terms: list[str] = []
+    depth, start, i, quote = 0, 0, 0, ""
+    while i < len(text):
+        char = text[i]
+        if quote:
+            if char == "\\":
+                i += 1
+            elif char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif depth == 0 and (text.startswith("||", i) or char == "?"):
+            return None
+        elif depth == 0 and text.startswith("&&", i):
+            terms.append(text[start:i].strip())
+            start = i + 2
+            i += 1
+        i += 1
+    terms.append(text[start:].strip())
+    return terms
+
+
+def _closing(text: str, opening: int) -> int:
+    """The index of the bracket closing the one at `opening` (-1 when none), skipping strings."""
+    depth, i, quote = 0, opening, ""
+    while i < len(text):
+        char = text[i]
+        if quote:
+            if char == "\\":
+                i += 1
+            elif char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _limit_findings(policy: Policy, rule: ResolutionRule, reach: list[str]) -> Iterator[tuple[str, str]]:
+    kind = rule.offer
+    if kind in MONEY_OFFERS:
+        caps = [MONEY_OFFERS[kind], "credit_budget_90d" if kind in GOODWILL_OFFERS else "refund_budget_90d"]
+        value, field = rule.amount, "amount"
+    elif kind is OfferKind.DISCOUNT_CODE:
+        caps, value, field = ["max_discount_percent"], rule.percent, "percent"
+    else:
+        return
+    ceilings = [(segment, *_ceiling(policy, segment, caps)) for segment in reach]
+    if all(amount == 0 for _, amount, _ in ceilings):
+        which = ", ".join(f"{segment} by {name}" for segment, _, name in ceilings)
+        yield (
+            field if value is not None else "offer",
+            f"{kind.value} can never be granted: every segment that can reach this rule has a limit of 0 "
+            f"({which}); it always escalates",
+        )
+    elif isinstance(value, Decimal) and all(value > amount for _, amount, _ in ceilings):
+
+        def shown(amount: Decimal) -> str:
+            return f"{amount.normalize():f}%" if field == "percent" else f"{amount:.2f} {policy.currency}"
+
+        which = ", ".join(f"{segment}: {shown(amount)} by {name}" for segment, amount, name in ceilings)
+        yield (
+            field,
+            f"{kind.value} {shown(value)} is never granted in full: it is above the limit of every segment "
+            f"that can reach this rule ({which})",
+        )
+
+
+def _ceiling(policy: Policy, segment: str, caps: list[str]) -> tuple[Decimal, str]:
+    """The lowest of `caps` in the segment's limits, and the limit's name (`limits.key.field`)."""
+    key, limits = policy.limits_for(segment)
+    found = [(value, f"limits.{key}.{cap}") for cap in caps if (value := getattr(limits, cap)) is not None]
+    return min(found, key=lambda pair: pair[0])

@@ -17,7 +17,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
 
-from rapport.policy.checks import Location, cross_check
+from rapport.policy.checks import Location, cross_check, limit_warnings
 from rapport.policy.errors import PolicyError, PolicyIssue
 from rapport.policy.schema import Policy
 
@@ -44,24 +44,38 @@ def default_policy() -> Policy:
 
 def load_policy(path: Path) -> Policy:
     """Load and validate the policy at `path`; raises PolicyError listing every mistake."""
+    return load_policy_with_warnings(path)[0]
+
+
+def load_policy_with_warnings(path: Path) -> tuple[Policy, list[PolicyIssue]]:
+    """`load_policy`, and the warnings about the valid policy (see `checks.limit_warnings`), in file
+    order: offers its limits can never allow. Warnings never stop a policy from loading."""
     try:
         with path.open("rb") as file:
             data = file.read(MAX_POLICY_BYTES + 1)  # never more than the bound, whatever the file holds
         text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError([PolicyIssue(str(path), 1, 1, "", f"cannot read the policy: {exc}")]) from None
-    return parse_policy(text, str(path), base_dir=path.parent)
+    return parse_policy_with_warnings(text, str(path), base_dir=path.parent)
 
 
 def parse_policy(text: str, source: str, *, base_dir: Path | None = None) -> Policy:
     """Validate policy `text`; `source` names it in errors, `base_dir` anchors templates_dir."""
+    return parse_policy_with_warnings(text, source, base_dir=base_dir)[0]
+
+
+def parse_policy_with_warnings(
+    text: str, source: str, *, base_dir: Path | None = None
+) -> tuple[Policy, list[PolicyIssue]]:
+    """`parse_policy`, and the warnings about the valid policy with their line, in file order."""
     document = _read_yaml(text, source)
     if not isinstance(document, CommentedMap):
         raise PolicyError([PolicyIssue(source, 1, 1, "", "the policy must be a YAML mapping of sections")])
     policy = _validate(_plain(document), source, document)
     if base_dir is not None and policy.templates_dir is not None and not policy.templates_dir.is_absolute():
         policy = policy.model_copy(update={"templates_dir": base_dir / policy.templates_dir})
-    return policy
+    warnings = [_issue(source, document, location, message) for location, message in limit_warnings(policy)]
+    return policy, sorted(warnings, key=lambda w: (w.line, w.column, w.path))
 
 
 def policy_from_data(data: Mapping[str, Any], source: str) -> Policy:
