@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     merchant: str = "default"
     # The merchant policy file.
     policy_path: Path = Path("rapport.yaml")
+
+    # API: the largest request body accepted (bytes, counted as they stream); above it, 413.
+    max_request_bytes: int = Field(default=1_000_000, ge=1)
 
     # LLM drafter: any OpenAI-compatible chat-completions endpoint. Empty base URL = templates only.
     llm_base_url: str = ""

@@ -9,6 +9,7 @@ from functools import cached_property
 
 from fastapi import FastAPI
 
+from rapport.api.body_limit import BodyLimit
 from rapport.api.errors import install_error_handlers
 from rapport.api.tickets import ticket_router
 from rapport.api.webhooks import webhook_router
@@ -49,12 +50,15 @@ def create_app(
 ) -> FastAPI:
     """The Rapport API over `app` (from `rapport.bootstrap.build`).
 
-    The policy is loaded now, so a missing or invalid policy stops the server before it answers
+    Request bodies above `RAPPORT_MAX_REQUEST_BYTES` are refused with a 413 `ErrorBody`. The policy is
+    loaded now, so a missing or invalid policy stops the server before it answers
     anything, with the same error as the CLI (`InvalidInput`, `PolicyError` with FILE:LINE).
     """
     _ = app.policy
     api = FastAPI(title="Rapport", version="0.1.0")
     install_error_handlers(api)
+    # Bodies are counted as they stream (chunked too), so no route ever holds more than the bound.
+    api.add_middleware(BodyLimit, max_bytes=app.settings.max_request_bytes)
     api.include_router(webhook_router(_Webhooks(app, clock)))
     api.include_router(ticket_router(app, clock=clock))
 

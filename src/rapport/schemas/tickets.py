@@ -9,24 +9,24 @@ from pydantic import BaseModel, ConfigDict, Field
 from rapport.domain import CustomerProfile, Decision, Entity, Signal, Ticket
 from rapport.schemas.customers import OUT, CustomerRef, OrderOut
 from rapport.schemas.decisions import DecisionFields
-from rapport.schemas.values import InstantIn
+from rapport.schemas.values import NO_NUL, InstantIn
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
+EMAIL_PATTERN = r"^[^@\s\x00]+@[^@\s\x00]+$"
 
 
 class TicketIn(BaseModel):
     """An inbound message; `order` and `intent` are optional hints from the help desk.
 
     `now` decides as of that instant (ISO 8601; no offset means UTC; years 1970-2199); default: the clock.
-    Nothing is stored unless `record` is true.
+    Nothing is stored unless `record` is true. No text may hold a NUL character (422).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     email: str = Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN)
-    message: str = Field(max_length=200_000)
-    order: str | None = Field(default=None, max_length=64, examples=["#1042"])
-    intent: str | None = Field(default=None, max_length=64, examples=["damaged_item"])
+    message: str = Field(max_length=200_000, pattern=NO_NUL)
+    order: str | None = Field(default=None, max_length=64, pattern=NO_NUL, examples=["#1042"])
+    intent: str | None = Field(default=None, max_length=64, pattern=NO_NUL, examples=["damaged_item"])
     now: InstantIn | None = None
     record: bool = Field(
         default=False,

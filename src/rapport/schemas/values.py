@@ -17,6 +17,9 @@ from pydantic_core import PydanticCustomError
 from rapport.domain.errors import InvalidInput
 
 CENT = Decimal("0.01")
+NO_NUL = r"^[^\x00]*$"
+"""The pattern of every text read from outside: no NUL character (PostgreSQL cannot store one, and no
+person types one)."""
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)  # exclusive: the last supported instant is in 2199
 SUPPORTED = "years 1970 to 2199"
