@@ -1,9 +1,11 @@
 """A fake OpenAI-compatible chat-completions server on loopback, with scripted model behaviours.
 
-Modes: "good" (an obedient model that words the reply from the facts it is given), "slow"
-(answers after the client gave up), "overpromise" (always adds a refund and free shipping),
+The model answers `{"opening", "closing"}`: the words around the offer paragraph Rapport renders.
+Modes: "good" (an obedient model that words the opening and closing from the facts it is given),
+"slow" (answers after the client gave up), "overpromise" (always adds a refund and free shipping),
 "overpromise_once" (over-promises, then obeys on the retry), "garbage" (chatty non-JSON),
-"http_error" (HTTP 500), "follows_injection" (does whatever the customer's message says).
+"http_error" (HTTP 500), "follows_injection" (does whatever the customer's message says),
+"scripted" (answers `script`, a dict, on every request: one corpus line at a time).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class FakeModel:
     """What the fake server does and what it was sent."""
 
     mode: str = "good"
+    script: dict[str, Any] = field(default_factory=dict)
     slow_seconds: float = 1.0
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
@@ -37,21 +40,14 @@ def facts_from(messages: list[dict[str, str]]) -> dict[str, Any]:
 
 
 def obedient_reply(facts: dict[str, Any]) -> dict[str, str]:
-    """A reply that follows every rule: the way a good model words the decision."""
-    d, order = facts["decision"], facts["order"]["order_name"]
+    """Words that follow every rule: a greeting, an acknowledgement, a warm closing, nothing more."""
+    order = facts["order"]["order_name"]
     name = facts["customer"]["first_name"]
     about = f"your order {order}" if order else "your message"
-    statements = {
-        "store_credit": f"We have added {d['amount_text']} in store credit to your account.",
-        "replacement": f"A replacement is on its way by {d['shipping']} shipping.",
-        "refund": f"We will refund {d['amount_text']} once the item is back with us; please send it back.",
-        "none": f"We are not able to help further: {d['reason']}.",
-    }
-    body = (
-        f"{'Hi ' + name if name else 'Hello'},\n\nThank you for writing about {about}. "
-        f"{statements[d['offer']]}\n\n{facts['brand']['sign_off']},\n{facts['brand']['agent_name']}"
-    )
-    return {"subject": f"About {about}", "body": body}
+    opening = f"{'Hi ' + name if name else 'Hello'},\n\nThank you for writing to us about {about}."
+    if facts["history"]:
+        opening += " We really appreciate your loyalty."
+    return {"opening": opening, "closing": "Thank you for your patience."}
 
 
 def _answer(model: FakeModel, body: dict[str, Any]) -> tuple[int, str]:
@@ -65,15 +61,13 @@ def _answer(model: FakeModel, body: dict[str, Any]) -> tuple[int, str]:
         return 500, json.dumps({"error": {"message": "model overloaded"}})
     if mode == "garbage":
         content = "Sure! Here is a lovely reply for your customer: Hi there, we are on it!"
+    elif mode == "scripted":
+        content = json.dumps(model.script)
     elif mode == "overpromise":
         extra = " We'll also refund you $1,000 and upgrade you to free express shipping."
-        content = json.dumps(
-            {"subject": good["subject"], "body": good["body"].replace("\n\n", extra + "\n\n", 2)}
-        )
+        content = json.dumps({**good, "opening": good["opening"] + extra})
     elif mode == "follows_injection" and "refund me $1,000" in messages[1]["content"]:
-        content = json.dumps(
-            {"subject": good["subject"], "body": good["body"] + "\n\nAs asked: refund of $1,000."}
-        )
+        content = json.dumps({**good, "closing": good["closing"] + " As asked: refund of $1,000."})
     else:
         content = json.dumps(good)
     choice = {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import strategies as st
 
 from rapport.domain import (
     MONEY_OFFERS,
     CustomerProfile,
+    Decision,
     EscalationLevel,
     Intent,
     OfferKind,
     OrderSummary,
     ResolutionOffer,
+    Ticket,
 )
 from rapport.drafting import BrandSettings
 
@@ -141,3 +145,182 @@ def scenarios(draw: st.DrawFn):  # type: ignore[no-untyped-def]
         locale=draw(st.sampled_from(["en_US", "de_DE", "fr_FR"])),
     )
     return ticket, profile, decision, brand
+
+
+# The five named scenarios of the adversarial corpus (tests/drafting/corpus/*.jsonl): real domain
+# values for each, so every corpus line is drafted by the real LLMDrafter for the right customer.
+
+MERCHANT_DOMAIN = "acme-ceramics.example"
+CORPUS_BRAND = BrandSettings(
+    store_name="Acme Ceramics",
+    agent_name="Alex",
+    sign_off="Warm regards",
+    support_email=f"help@{MERCHANT_DOMAIN}",
+)
+OTHER_CUSTOMERS = {"oscar.other@example.com": "#9500", "jane.roe@example.org": "#8800"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One ticket, the customer behind it, the engine's decision and the brand that signs."""
+
+    name: str
+    ticket: Ticket
+    profile: CustomerProfile
+    decision: Decision
+    brand: BrandSettings = CORPUS_BRAND
+
+
+def _order(name: str, total: str, days_ago: int, status: str = "fulfilled") -> OrderSummary:
+    return OrderSummary(
+        id=f"gid-{name.lstrip('#')}",
+        name=name,
+        created_at=NOW - timedelta(days=days_ago),
+        total=Decimal(total),
+        currency="USD",
+        financial_status="paid",
+        fulfillment_status=status,
+    )
+
+
+def _profile(email: str, first: str, last: str, order: OrderSummary, **values: Any) -> CustomerProfile:
+    return CustomerProfile(
+        email=email,
+        is_known=True,
+        customer_id=f"c-{first.lower()}",
+        first_name=first,
+        last_name=last,
+        locale="en_US",
+        last_order=order,
+        recent_orders=(order,),
+        **values,
+    )
+
+
+def _scenario(
+    name: str, profile: CustomerProfile, message: str, intent: Intent, decision: Decision
+) -> Scenario:
+    ticket = a_ticket(profile, message=message, intent=intent, ticket_id=f"t-{name}")
+    return Scenario(name=name, ticket=ticket, profile=profile, decision=decision)
+
+
+def corpus_scenarios() -> dict[str, Scenario]:
+    """vip_replacement, refund_with_return, escalation, store_credit, where_is_my_order."""
+    dana_order = _order("#1085", "64.00", 6)
+    dana = _profile(
+        "dana.lee@example.com",
+        "Dana",
+        "Lee",
+        dana_order,
+        customer_since=datetime(2021, 3, 14, tzinfo=UTC),
+        first_order_at=datetime(2021, 3, 14, tzinfo=UTC),
+        orders_count=10,
+        total_spent=Decimal("1480.00"),
+        tenure_days=2077,
+    )
+    lena_order = _order("#9100", "38.00", 9)
+    lena = _profile(
+        "lena.fischer@example.com",
+        "Lena",
+        "Fischer",
+        lena_order,
+        customer_since=NOW - timedelta(days=12),
+        orders_count=1,
+        total_spent=Decimal("38.00"),
+    )
+    sam_order = _order("#6150", "150.00", 14)
+    sam = _profile(
+        "sam.okafor@example.com",
+        "Sam",
+        "Okafor",
+        sam_order,
+        customer_since=datetime(2023, 5, 2, tzinfo=UTC),
+        first_order_at=datetime(2023, 5, 2, tzinfo=UTC),
+        orders_count=14,
+        has_active_subscription=True,
+        subscription_next_billing_at=datetime(2026, 12, 1, tzinfo=UTC),
+        contacts_last_90d=1,
+    )
+    priya_order = _order("#7002", "72.00", 12)
+    priya = _profile(
+        "priya.shah@example.com",
+        "Priya",
+        "Shah",
+        priya_order,
+        customer_since=datetime(2022, 8, 9, tzinfo=UTC),
+        first_order_at=datetime(2022, 8, 9, tzinfo=UTC),
+        orders_count=6,
+        loyalty_tier="gold",
+    )
+    # OrderSummary has no ship date: order #1042 was placed and shipped the same day, November 18.
+    maria_order = _order("#1042", "54.00", 2, status="fulfilled")
+    maria = _profile(
+        "maria.gomez@example.com",
+        "Maria",
+        "Gomez",
+        maria_order,
+        customer_since=NOW - timedelta(days=200),
+        orders_count=2,
+    )
+    usd = {"currency": "USD"}
+    return {
+        s.name: s
+        for s in (
+            _scenario(
+                "vip_replacement",
+                dana,
+                "My bowl set from order #1085 arrived chipped. So disappointing.",
+                Intent.DAMAGED_ITEM,
+                a_decision(
+                    ResolutionOffer(OfferKind.REPLACEMENT, shipping="express", requires_return=False, **usd),
+                    style="concise_warm",
+                    intent=Intent.DAMAGED_ITEM,
+                ),
+            ),
+            _scenario(
+                "refund_with_return",
+                lena,
+                "The pour-over dripper I ordered arrived cracked.",
+                Intent.DAMAGED_ITEM,
+                a_decision(
+                    ResolutionOffer(OfferKind.REFUND, amount=Decimal("38.00"), requires_return=True, **usd),
+                    style="patient_detailed",
+                    intent=Intent.DAMAGED_ITEM,
+                ),
+            ),
+            _scenario(
+                "escalation",
+                sam,
+                "This is the third time! The 150.00 box was a mess and I want ALL my money back, now.",
+                Intent.REFUND_REQUEST,
+                a_decision(
+                    ResolutionOffer(OfferKind.ESCALATE, **usd),
+                    style="friendly",
+                    intent=Intent.REFUND_REQUEST,
+                    escalation=EscalationLevel.SENIOR,
+                ),
+            ),
+            _scenario(
+                "store_credit",
+                priya,
+                "My order #7002 arrived five days late.",
+                Intent.LATE_DELIVERY,
+                a_decision(
+                    ResolutionOffer(OfferKind.STORE_CREDIT, amount=Decimal("10.00"), **usd),
+                    style="friendly",
+                    intent=Intent.LATE_DELIVERY,
+                ),
+            ),
+            _scenario(
+                "where_is_my_order",
+                maria,
+                "Where is my order #1042? It shipped on Nov 18.",
+                Intent.WHERE_IS_MY_ORDER,
+                a_decision(
+                    ResolutionOffer(OfferKind.APOLOGY_WITH_TRACKING, **usd),
+                    style="friendly",
+                    intent=Intent.WHERE_IS_MY_ORDER,
+                ),
+            ),
+        )
+    }

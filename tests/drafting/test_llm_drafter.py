@@ -91,9 +91,9 @@ def test_an_over_promising_model_is_retried_once_then_replaced_by_the_template(f
     draft = run(drafter_for(fake_llm))
     assert len(fake_llm.model.requests) == 2
     assert draft.drafter == "template"
-    assert draft.fallback_reason.startswith("guardrails: ")
-    assert "unauthorized_promise" in draft.fallback_reason
-    assert "unexpected_amount" in draft.fallback_reason
+    assert draft.fallback_reason.startswith("model_words: ")
+    assert "commitment" in draft.fallback_reason
+    assert "money" in draft.fallback_reason
 
 
 def test_the_retry_tells_the_model_what_was_wrong(fake_llm):
@@ -101,7 +101,7 @@ def test_the_retry_tells_the_model_what_was_wrong(fake_llm):
     run(drafter_for(fake_llm))
     retry = fake_llm.model.requests[1]["messages"]
     assert retry[2]["role"] == "assistant"
-    assert "unauthorized_promise" in retry[3]["content"]
+    assert "commitment" in retry[3]["content"]
 
 
 def test_a_model_that_obeys_on_the_retry_is_used(fake_llm):
@@ -157,16 +157,28 @@ def test_a_good_model_states_other_offers_within_the_guardrails(fake_llm, kind):
     assert (draft.drafter, draft.fallback_reason) == ("llm", None)
 
 
-def test_the_facts_sent_are_valid_json_with_the_decision(fake_llm):
+def test_the_facts_sent_carry_the_offer_paragraph_rapport_renders_not_the_decision(fake_llm):
     run(drafter_for(fake_llm), decision=a_decision(an_offer(OfferKind.REFUND)))
     content = fake_llm.model.requests[0]["messages"][1]["content"]
     facts = json.loads(content.split("(JSON):\n", 1)[1].split("\n\nThe customer's message", 1)[0])
-    assert facts["decision"] == {
-        "offer": "refund",
-        "amount_text": "$84.00",
-        "percent_text": None,
-        "shipping": None,
-        "requires_return": True,
-        "reason": None,
-        "escalates_to": None,
-    }
+    assert "decision" not in facts
+    assert "send the original item back" in facts["offer_paragraph"]
+    assert "$84.00" in facts["offer_paragraph"]
+
+
+def test_the_model_answers_only_the_opening_and_closing(fake_llm):
+    draft = run(drafter_for(fake_llm), decision=a_decision(an_offer(OfferKind.REFUND)))
+    words = draft.facts_used["model_words"]
+    assert set(words) == {"opening", "closing"}
+    assert draft.body_text.startswith(words["opening"])
+    assert draft.body_text.index("$84.00") > len(words["opening"])  # the offer is Rapport's paragraph
+    assert draft.body_text.endswith("Warm regards,\nSam\nAcme Outfitters")
+
+
+def test_an_answer_with_subject_and_body_but_no_opening_is_garbage(fake_llm):
+    fake_llm.model.mode = "scripted"
+    fake_llm.model.script = {"subject": "Refund!", "body": "Hi Maria, a $500 refund is on its way."}
+    draft = run(drafter_for(fake_llm))
+    assert draft.drafter == "template"
+    assert draft.fallback_reason.startswith("garbage: ")
+    assert "$500" not in draft.body_text

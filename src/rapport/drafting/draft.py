@@ -15,6 +15,8 @@ class BrandSettings:
 
     `templates_dir` holds merchant templates that override the packaged ones file by file.
     `support_email` is the one address besides the customer's that a draft may contain.
+    `allowed_domains` are the hosts a model's words may link to (with their subdomains); when
+    empty, the support e-mail's domain is the only one (`link_domains`).
     """
 
     store_name: str = "our store"
@@ -23,6 +25,16 @@ class BrandSettings:
     locale: str = "en_US"
     templates_dir: Path | None = None
     support_email: str | None = None
+    allowed_domains: tuple[str, ...] = ()
+
+    @property
+    def link_domains(self) -> tuple[str, ...]:
+        """The hosts a link may point to: `allowed_domains`, else the support e-mail's domain."""
+        if self.allowed_domains:
+            return tuple(d.strip().lower().strip(".") for d in self.allowed_domains if d.strip())
+        if self.support_email and "@" in self.support_email:
+            return (self.support_email.rsplit("@", 1)[1].strip().lower(),)
+        return ()
 
 
 @dataclass(frozen=True, slots=True)

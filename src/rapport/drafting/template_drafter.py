@@ -103,6 +103,41 @@ def _where(exc: jinja2.TemplateError, default: str) -> str:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class FramedReply:
+    """A model-worded reply as Rapport assembles it: its subject, the offer it rendered, the body."""
+
+    subject: str
+    offer: str
+    body: str
+
+
+def render_frame(
+    ticket: Ticket,
+    profile: CustomerProfile,
+    decision: Decision,
+    brand: BrandSettings,
+    *,
+    opening: str = "",
+    closing: str = "",
+) -> FramedReply:
+    """The subject, offer paragraph and sign-off Rapport renders around a model's opening and closing
+    (`llm_offer.txt.j2`, `llm_reply.txt.j2`; merchant files override them like any template)."""
+    facts = reply_facts(ticket, profile, decision, brand)
+    text_env, _ = _environments(brand.templates_dir)
+    context = {**facts.context, "choose": chooser(facts.seed), "opening": opening, "closing": closing}
+    name = "llm_offer.txt.j2"
+    try:
+        offer = tidy_text(text_env.get_template(name).render(context))
+        name = "llm_reply.txt.j2"
+        body = tidy_text(text_env.get_template(name).render(context))
+        name = "subject.txt.j2"
+        subject = tidy_text(text_env.get_template(name).render(context)).replace("\n", " ")
+    except jinja2.TemplateError as exc:
+        raise DraftTemplateError(f"{_where(exc, name)}: {exc.message}") from None
+    return FramedReply(subject=subject, offer=offer, body=body)
+
+
 class TemplateDrafter:
     """Drafts replies from templates; deterministic for a given ticket, customer and decision."""
 

@@ -1,8 +1,12 @@
-"""The LLM drafter: any OpenAI-compatible chat-completions endpoint words the reply.
+"""The LLM drafter: any OpenAI-compatible chat-completions endpoint words the reply's opening and closing.
 
-Every model draft passes the guardrails. A draft that fails them, or an answer that is not the
-JSON asked for, is retried once with the reasons; if the retry fails too, or the endpoint times
-out, errs or is unreachable, the template draft is returned with `fallback_reason` saying why.
+Commitments come from the engine, not the model: Rapport renders the subject, the offer paragraph
+(from the decision, with the template drafter's sentences) and the sign-off; the model only writes
+`{"opening", "closing"}`. Those words pass `drafting.model_words` (no money, numbers, offers, codes,
+links, addresses, other people, requests or echoes), then the assembled draft passes the guardrails.
+A failure, or an answer that is not the JSON asked for, is retried once with the reasons; if the
+retry fails too, or the endpoint times out, errs or is unreachable, the template draft is returned
+with `fallback_reason` saying why.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from rapport.domain import CustomerProfile, Decision, Ticket
 from rapport.drafting.draft import BrandSettings, Draft, Drafter, Violation
 from rapport.drafting.facts import ReplyFacts, reply_facts
 from rapport.drafting.guardrails import check_draft
-from rapport.drafting.template_drafter import TemplateDrafter, render_html
+from rapport.drafting.model_words import check_model_words, normalise, words_context
+from rapport.drafting.template_drafter import TemplateDrafter, render_frame, render_html
 from rapport.llm.prompt import GarbageReply, build_messages, completion_text, parse_reply, retry_messages
 
 STYLE_HINTS = {
@@ -44,27 +49,24 @@ class _Fallback(Exception):
         self.reason = reason
 
 
-def llm_facts(facts: ReplyFacts, brand: BrandSettings, *, acknowledge_history: bool) -> dict[str, Any]:
-    """The facts a model sees: this customer, this order, the decision, the brand. Nothing else."""
+def llm_facts(
+    facts: ReplyFacts, brand: BrandSettings, *, offer_paragraph: str, acknowledge_history: bool
+) -> dict[str, Any]:
+    """The facts a model sees: this customer, this order, the store's offer paragraph, the brand."""
     c = facts.context
     return {
         "customer": {"first_name": c["first_name"], "wrote_before_recently": c["wrote_before"]},
         "order": {"order_name": c["order_name"], "order_date": c["order_date"]},
-        "ask_for_order_number": c["ask_order_number"],
         "history": c["history"] if acknowledge_history else None,
         "intent": c["intent"],
         "tone": {"style": c["style"], "how": STYLE_HINTS.get(c["style"], STYLE_HINTS["friendly"])},
-        "decision": {
-            "offer": c["resolution"]["offer"],
-            "amount_text": c["resolution"]["amount"],
-            "percent_text": c["resolution"]["percent"],
-            "shipping": c["resolution"]["shipping"],
-            "requires_return": c["resolution"]["requires_return"],
-            "reason": c["resolution"]["reason"],
-            "escalates_to": c["resolution"]["escalation_level"] if c["resolution"]["is_escalation"] else None,
-        },
-        "brand": {"store_name": brand.store_name, "agent_name": brand.agent_name, "sign_off": brand.sign_off},
+        "offer_paragraph": offer_paragraph,
+        "brand": {"store_name": brand.store_name, "agent_name": brand.agent_name},
     }
+
+
+def _codes(violations: list[Violation]) -> str:
+    return ", ".join(dict.fromkeys(v.code for v in violations))
 
 
 class LLMDrafter:
@@ -73,6 +75,12 @@ class LLMDrafter:
     def __init__(self, settings: LLMSettings, *, fallback: Drafter | None = None) -> None:
         self.settings = settings
         self.fallback = fallback or TemplateDrafter()
+        self._client: httpx.Client | None = None  # one connection pool per drafter, made on first use
+
+    def _http(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(timeout=self.settings.timeout)
+        return self._client
 
     def draft(
         self, ticket: Ticket, profile: CustomerProfile, decision: Decision, brand: BrandSettings
@@ -87,28 +95,44 @@ class LLMDrafter:
         self, ticket: Ticket, profile: CustomerProfile, decision: Decision, brand: BrandSettings
     ) -> Draft:
         facts = reply_facts(ticket, profile, decision, brand)
-        payload = llm_facts(facts, brand, acknowledge_history=decision.tone.acknowledge_history)
+        offer = render_frame(ticket, profile, decision, brand).offer
+        payload = llm_facts(
+            facts, brand, offer_paragraph=offer, acknowledge_history=decision.tone.acknowledge_history
+        )
         messages = build_messages(ticket, payload)
+        allowances = words_context(ticket, profile, facts.context, brand)
         reason = ""
         for attempt in (1, 2):
             content = self._complete(messages)
             try:
-                reply = parse_reply(content)
+                words = parse_reply(content)
             except GarbageReply as exc:
                 reason = f"garbage: {exc}"
                 messages = retry_messages(messages, content, [Violation("garbage", str(exc))])
                 continue
+            problems = check_model_words(words.opening, words.closing, allowances)
+            if problems:
+                reason = "model_words: " + _codes(problems)
+                messages = retry_messages(messages, content, problems)
+                continue
+            opening, closing = normalise(words.opening), normalise(words.closing)
+            framed = render_frame(ticket, profile, decision, brand, opening=opening, closing=closing)
             draft = Draft(
-                subject=reply.subject,
-                body_text=reply.body,
-                body_html=render_html(reply.body, brand.templates_dir),
-                facts_used={**facts.used, "model": self.settings.model, "attempts": attempt},
+                subject=framed.subject,
+                body_text=framed.body,
+                body_html=render_html(framed.body, brand.templates_dir),
+                facts_used={
+                    **facts.used,
+                    "model": self.settings.model,
+                    "attempts": attempt,
+                    "model_words": {"opening": opening, "closing": closing},
+                },
                 drafter="llm",
             )
             report = check_draft(draft, ticket=ticket, profile=profile, decision=decision, brand=brand)
             if report.passed:
                 return replace(draft, guardrails=report)
-            reason = "guardrails: " + ", ".join(report.codes())
+            reason = "guardrails: " + _codes(list(report.violations))
             messages = retry_messages(messages, content, list(report.violations))
         raise _Fallback(f"{reason} (after one retry)")
 
@@ -120,10 +144,9 @@ class LLMDrafter:
         body = {"model": s.model, "messages": messages, "temperature": 0.2}
         url = s.base_url.rstrip("/") + "/chat/completions"
         try:
-            with httpx.Client(timeout=s.timeout) as client:
-                response = client.post(url, json=body, headers=headers)
-                response.raise_for_status()
-                return completion_text(response.json())
+            response = self._http().post(url, json=body, headers=headers)
+            response.raise_for_status()
+            return completion_text(response.json())
         except httpx.TimeoutException:
             raise _Fallback(f"timeout: no answer from {url} within {s.timeout:g}s") from None
         except httpx.HTTPStatusError as exc:
