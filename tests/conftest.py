@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine
 
 from rapport.store.database import make_engine, session_factory, upgrade
@@ -15,6 +16,19 @@ from rapport.store.unit_of_work import UnitOfWork, factory_for
 from store_builders import sqlite_url, temporary_schema
 
 POSTGRES_URL = os.environ.get("RAPPORT_TEST_DATABASE_URL", "")
+
+# Property tests: `ci` (the default) is deterministic, the same examples on every run and machine;
+# `long` (`make test-long`, HYPOTHESIS_PROFILE=long) tries many more, with fresh random examples.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile(
+    "long",
+    max_examples=2_000,
+    derandomize=False,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -26,6 +26,7 @@ def an_order(
     name: str = "#1042",
     quantity: int = 1,
     cancelled: bool = False,
+    currency: str = "USD",
 ) -> OrderSummary:
     """A paid, delivered order of one item placed `days_ago` days before NOW."""
     return OrderSummary(
@@ -33,7 +34,7 @@ def an_order(
         name=name,
         created_at=NOW - timedelta(days=days_ago),
         total=Decimal(total),
-        currency="USD",
+        currency=currency,
         financial_status=financial,
         fulfillment_status=fulfillment,
         line_items=(LineItem(title="Linen shirt", quantity=quantity, price=Decimal(total)),),

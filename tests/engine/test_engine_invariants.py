@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rapport.domain import MONEY_OFFERS, CustomerProfile, Decision, Intent, OfferKind, Ticket
-from rapport.engine import decide, granted_last_90d, remaining_budget
+from rapport.engine import decide
 from rapport.policy import SIGNAL_KINDS, Policy, default_policy, policy_from_data
 
 CENT = Decimal("0.01")
@@ -55,6 +55,7 @@ CONDITIONS = [
     "order.total > 100.0",
 ]
 
+RATES = st.sampled_from(["0.93", "150.25", "0.000000001", "1000000000", "1"])
 money = st.decimals(min_value=-100, max_value=10**7, places=2, allow_nan=False, allow_infinity=False)
 limit_values = st.one_of(st.just(0), st.decimals(min_value=0, max_value=10**6, places=3).map(float))
 
@@ -103,8 +104,11 @@ def _intent_rules(draw: st.DrawFn) -> list[dict[str, Any]]:
 @st.composite
 def policies(draw: st.DrawFn) -> Policy:
     intents = draw(st.lists(st.sampled_from(list(Intent)), min_size=1, max_size=6, unique=True))
+    currency = draw(st.sampled_from(["USD", "EUR", "JPY"]))
+    rates = {"EUR": {"USD": draw(RATES)}, "JPY": {"USD": draw(RATES)}}.get(currency, {})
     document = {
-        "currency": draw(st.sampled_from(["USD", "EUR", "JPY"])),
+        "currency": currency,
+        "currency_rates": rates if draw(st.booleans()) else {},
         "segments": [
             {"name": "vip", "when": f"customer.total_spent >= {draw(st.integers(0, 5000))}.0"},
             {"name": "everyone"},
@@ -149,13 +153,24 @@ def assert_within_limits(
     _, limit = policy.limits_for(decision.segment)
     offer = decision.resolution
     order_total = ticket.order.total if ticket.order else Decimal(0)
-    assert offer.currency == policy.currency
+    # Generated orders are in USD: the offer speaks USD when the policy can convert it, else the policy's.
+    order_currency = ticket.order.currency if ticket.order else None
+    convertible = order_currency == policy.currency or order_currency in policy.currency_rates
+    assert offer.currency == (order_currency if convertible else policy.currency)
     if offer.offer in MONEY_OFFERS:
         assert offer.amount is not None
         assert Decimal(0) < offer.amount == offer.amount.quantize(CENT)
-        assert offer.amount <= getattr(limit, MONEY_OFFERS[offer.offer])
-        budget = remaining_budget(limit, granted_last_90d(customer), offer.offer)
-        assert budget is None or offer.amount <= budget
+        # Limits are in the policy's currency: the offer (in the order's) is worth at most the limit.
+        rate = Decimal(1) if offer.currency == policy.currency else policy.currency_rates[offer.currency]
+        worth = offer.amount * rate
+        assert worth <= getattr(limit, MONEY_OFFERS[offer.offer])
+        # The budget, computed here from the raw history (docs/policy.md), not with the engine's helpers.
+        granted = max(Decimal(0), customer.refunds_last_90d) + max(Decimal(0), customer.credits_last_90d)
+        goodwill = offer.offer in {OfferKind.STORE_CREDIT, OfferKind.WAIVE_FEE}
+        budget = limit.credit_budget_90d if goodwill else limit.refund_budget_90d
+        assert budget is None or worth <= max(Decimal(0), budget - granted)
+        if offer.offer in {OfferKind.REFUND, OfferKind.PARTIAL_REFUND, OfferKind.RETURN_FOR_REFUND}:
+            assert ticket.order is None or offer.amount <= ticket.order.total
     else:
         assert offer.amount is None
     if offer.offer is OfferKind.DISCOUNT_CODE:

@@ -29,7 +29,7 @@ def member(tier: str) -> CustomerProfile:
 
 
 def return_offer(policy: Policy, customer: CustomerProfile, *, days_ago: int) -> OfferKind:
-    ticket = a_ticket(Intent.RETURN_REQUEST, order=an_order(days_ago=days_ago, total="90.00"))
+    ticket = a_ticket(Intent.RETURN_REQUEST, order=an_order(days_ago=days_ago, total="90.00", currency="EUR"))
     return decide(ticket, customer, policy, NOW).resolution.offer
 
 
@@ -62,7 +62,7 @@ def test_guests_cannot_return_after_30_days(membership: Policy) -> None:
 
 
 def test_a_declined_return_states_the_window(membership: Policy) -> None:
-    ticket = a_ticket(Intent.RETURN_REQUEST, order=an_order(days_ago=31))
+    ticket = a_ticket(Intent.RETURN_REQUEST, order=an_order(days_ago=31, currency="EUR"))
     assert (
         decide(ticket, a_guest(), membership, NOW).resolution.reason
         == "the order is outside your return window"

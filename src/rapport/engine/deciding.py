@@ -8,6 +8,7 @@ from rapport.domain.customer import CustomerProfile
 from rapport.domain.decision import Decision, OfferKind
 from rapport.domain.ticket import Ticket
 from rapport.engine.care import choose_tone, schedule_follow_ups
+from rapport.engine.currency import order_money
 from rapport.engine.facts import build_facts, granted_last_90d
 from rapport.engine.resolution import resolve
 from rapport.engine.routing import route
@@ -20,11 +21,13 @@ def decide(ticket: Ticket, profile: CustomerProfile, policy: Policy, now: dateti
 
     Deterministic: the same inputs give the same decision; time comes only from `now`.
     """
-    facts = build_facts(ticket, profile, now)
+    order = order_money(policy, ticket.order.total, ticket.order.currency) if ticket.order else None
+    order_total = order.total_in_policy_currency if order is not None else None
+    facts = build_facts(ticket, profile, now, order_total=order_total)
     segment = choose_segment(policy, facts)
     facts["segment"] = segment.name
     routing = route(policy, segment.name, ticket, now)
-    resolution = resolve(policy, ticket.intent, segment.name, facts, granted_last_90d(profile))
+    resolution = resolve(policy, ticket.intent, segment.name, facts, granted_last_90d(profile), order)
     tone, tone_note = choose_tone(policy, segment.name)
     follow_ups, follow_up_notes = schedule_follow_ups(policy, segment.name, now)
     needs_human, human_note = _needs_human(ticket, policy, resolution.offer.offer)

@@ -18,11 +18,19 @@ from rapport.domain.ticket import Ticket
 Facts = dict[str, Any]
 
 
-def build_facts(ticket: Ticket, profile: CustomerProfile, now: datetime) -> Facts:
-    """The CEL context for one ticket: `customer`, `order` and `ticket` (no `segment` yet)."""
+def build_facts(
+    ticket: Ticket, profile: CustomerProfile, now: datetime, *, order_total: Decimal | None = None
+) -> Facts:
+    """The CEL context for one ticket: `customer`, `order` and `ticket` (no `segment` yet).
+
+    `order_total` is the order's value in the policy's currency when it is in another one (the engine
+    converts it with the policy's `currency_rates`); without it `order.total` is the order's own."""
+    order = order_facts(ticket.order, now)
+    if ticket.order is not None and order_total is not None:
+        order["total"] = _double(order_total)
     return {
         "customer": customer_facts(profile),
-        "order": order_facts(ticket.order, now),
+        "order": order,
         "ticket": ticket_facts(ticket),
     }
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from rapport.domain.decision import OfferKind, ResolutionOffer
 from rapport.domain.ticket import Intent
+from rapport.engine.currency import OrderMoney
 from rapport.engine.explain import describe_facts
 from rapport.engine.limits import Draft, apply_limits
 from rapport.engine.rules import evaluate, matches
@@ -27,11 +28,17 @@ class Resolution:
 
 
 def resolve(
-    policy: Policy, intent: Intent, segment: str, facts: dict[str, Any], granted: Decimal
+    policy: Policy,
+    intent: Intent,
+    segment: str,
+    facts: dict[str, Any],
+    granted: Decimal,
+    order: OrderMoney | None = None,
 ) -> Resolution:
     """The offer for a ticket: first rule of `intent` that holds, within `segment`'s limits.
 
-    `granted` is what the customer already received in refunds and credits in 90 days.
+    `granted` is what the customer already received in refunds and credits in 90 days; `order` is the
+    ticket's order in its own currency (the offer is stated in it).
     """
     notes: list[str] = []
     for index, rule in enumerate(policy.rules_for(intent)):
@@ -44,18 +51,20 @@ def resolve(
             draft = _draft(rule, rule_id, facts)
             notes.append(_chosen_line(draft, rule, facts, policy.currency))
             offer, limit_notes = apply_limits(
-                draft, policy=policy, segment=segment, facts=facts, granted=granted
+                draft, policy=policy, segment=segment, facts=facts, granted=granted, order=order
             )
             return Resolution(offer, (*notes, *limit_notes))
-    return Resolution(_no_rule(policy, intent), (*notes, f"No resolution rule of {intent.value} matched"))
+    currency = order.currency if order is not None and order.rate is not None else policy.currency
+    no_rule = _no_rule(policy, currency)
+    return Resolution(no_rule, (*notes, f"No resolution rule of {intent.value} matched"))
 
 
-def _no_rule(policy: Policy, intent: Intent) -> ResolutionOffer:
+def _no_rule(policy: Policy, currency: str) -> ResolutionOffer:
     if policy.escalation.when_no_rule == "none":
         reason = "this request needs no resolution"
-        return ResolutionOffer(OfferKind.NONE, policy.currency, reason=reason, rule="escalation.when_no_rule")
+        return ResolutionOffer(OfferKind.NONE, currency, reason=reason, rule="escalation.when_no_rule")
     reason = "a teammate will look into this personally"
-    return ResolutionOffer(OfferKind.ESCALATE, policy.currency, reason=reason, rule="escalation.when_no_rule")
+    return ResolutionOffer(OfferKind.ESCALATE, currency, reason=reason, rule="escalation.when_no_rule")
 
 
 def _draft(rule: ResolutionRule, rule_id: str, facts: dict[str, Any]) -> Draft:

@@ -11,7 +11,15 @@ from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationInfo,
+    field_validator,
+)
 
 from rapport.domain.decision import EscalationLevel, OfferKind
 from rapport.domain.signals import SignalRules
@@ -63,6 +71,9 @@ Amount = Annotated[Decimal | Expression, PlainValidator(_to_amount)]
 Duration = Annotated[timedelta, PlainValidator(parse_duration)]
 Money = Annotated[Decimal, Field(ge=0, le=MAX_MONEY), AfterValidator(_round_down_to_cents)]
 Percent = Annotated[Decimal, Field(ge=0, le=100), AfterValidator(_round_down_to_cents)]
+# currency_rates: 1 unit of the key's currency = this much of the policy's currency.
+CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+Rate = Annotated[Decimal, Field(ge=Decimal("0.000000001"), le=MAX_MONEY)]
 Shipping = Literal["standard", "express", "overnight"]
 Sender = Literal["agent", "senior", "manager", "system"]
 
@@ -213,6 +224,17 @@ class Policy(_Model):
     priority: Priority = Field(default_factory=Priority)
     escalation: Escalation = Field(default_factory=Escalation)
     signals: Signals = Field(default_factory=Signals)
+    currency_rates: dict[CurrencyCode, Rate] = Field(default_factory=dict)
+
+    @field_validator("currency_rates")
+    @classmethod
+    def _no_rate_for_the_policy_currency(
+        cls, rates: dict[str, Decimal], info: ValidationInfo
+    ) -> dict[str, Decimal]:
+        currency = info.data.get("currency")
+        if currency in rates:
+            raise ValueError(f"{currency} is the policy's currency (its rate is always 1): remove it")
+        return rates
 
     def queue_for(self, segment: str) -> Queue:
         """The queue that routes `segment` (every segment has one once loaded)."""
