@@ -42,6 +42,10 @@ def test_a_different_amount_is_flagged():
     assert "unexpected_amount" in codes(GOOD_BODY.replace("$20.00", "$25.00"))
 
 
+def test_an_amount_in_dollar_words_is_flagged():
+    assert codes(GOOD_BODY.replace("account.", "account, plus 25 dollars.")) == ["unexpected_amount"]
+
+
 def test_a_second_amount_beside_the_decided_one_is_flagged():
     body = GOOD_BODY.replace("account.", "account; your order was $84.00.")
     assert codes(body) == ["unexpected_amount"]
@@ -139,6 +143,13 @@ def test_asking_for_a_return_the_decision_does_not_require_is_flagged():
 def test_asking_for_a_known_order_number_is_flagged():
     body = GOOD_BODY.replace("account.", "account. Could you reply with your order number?")
     assert codes(body) == ["asks_known_order"]
+
+
+def test_asking_for_the_order_number_is_flagged_when_only_the_last_order_is_known():
+    # The ticket names no order, but the customer's last order is known: nobody asks for it.
+    profile = a_vip()
+    body = GOOD_BODY.replace("account.", "account. Could you reply with your order number?")
+    assert codes(body, ticket=a_ticket(profile, order=None), profile=profile) == ["asks_known_order"]
 
 
 def test_asking_for_the_order_number_is_fine_when_no_order_is_known():

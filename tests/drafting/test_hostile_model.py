@@ -154,3 +154,18 @@ def test_the_offer_in_the_draft_is_rendered_by_rapport_not_the_model(server):
     assert "$38.00" in body
     assert "send the original item back" in body
     assert "$38.00" not in outcome.draft.facts_used["model_words"]["opening"]
+
+
+def test_a_link_to_the_merchants_own_domain_is_allowed(server):
+    line = _line("where_is_my_order")
+    line["closing"] = "Our care pages are at https://acme-ceramics.example/care if you like."
+    outcome = draft_scripted(server, SCENARIOS["where_is_my_order"], line)
+    assert (outcome.draft.drafter, outcome.draft.fallback_reason) == ("llm", None)
+
+
+def test_a_look_alike_of_the_merchants_domain_is_not(server):
+    line = _line("where_is_my_order")
+    line["closing"] = "Our care pages are at https://acme-ceramics.example.evil.net/care if you like."
+    outcome = draft_scripted(server, SCENARIOS["where_is_my_order"], line)
+    assert outcome.draft.drafter == "template"
+    assert "link" in outcome.draft.fallback_reason

@@ -67,3 +67,10 @@ def test_order_numbers_dates_and_durations_are_not_money():
 
 def test_percentages_are_found_in_both_notations():
     assert find_percents("15% now, 12,5 % later") == [Decimal(15), Decimal("12.5")]
+
+
+@pytest.mark.parametrize(
+    "text", ["25 dollars", "a refund of 25 dollars.", "25 Dollars back", "USD 25", "25 bucks"]
+)
+def test_an_amount_in_dollars_written_out_is_money(text):
+    assert [m.amount for m in find_money(text)] == [Decimal("25")]

@@ -394,7 +394,8 @@ def _characters(text: str, raw: str, ctx: WordsContext) -> list[Violation]:
         ):
             odd.append(ch)
     out = _first("odd_characters", "contains characters a reply has no use for ({})", odd)
-    broken = [m.group(0) for m in (*_SPELLED.finditer(text), *_INNER_SYMBOL.finditer(text))]
+    words = _URL.sub(" ", text)  # links are judged by _links, their slashes are no broken words
+    broken = [m.group(0) for m in (*_SPELLED.finditer(words), *_INNER_SYMBOL.finditer(words))]
     out += _first("obfuscated_words", "spells a word out or breaks it up ({!r})", broken)
     return out
 
