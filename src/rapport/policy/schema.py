@@ -90,6 +90,10 @@ class Brand(_Model):
     sign_off: str = "Warm regards"
     locale: str = "en_US"
     support_email: str | None = None
+    # Hosts a model-worded reply may link to (and their subdomains); empty = the support e-mail's domain.
+    allowed_domains: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")]] = Field(
+        default_factory=list
+    )
 
 
 class Segment(_Model):
