@@ -272,6 +272,6 @@ def test_a_record_the_database_refuses_does_not_keep_the_rest_of_its_batch_out(
 ) -> None:
     sessions = session_factory(engine)
     text = lines(customer("c-1", "a@example.com"), customer("boom", "b@example.com"), order(1, "c-1"))
-    report = run(lambda: RefusingUnitOfWork(sessions), write(tmp_path, text))
+    report = run(lambda **_: RefusingUnitOfWork(sessions), write(tmp_path, text))
     assert report.errors == [(2, "customer: could not be stored: value violates a constraint")]
     assert (report.counts["customer"].inserted, report.counts["order"].inserted) == (1, 1)

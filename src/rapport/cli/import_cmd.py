@@ -1,7 +1,13 @@
-"""`rapport import`: the JSON Lines format, or Shopify's own admin CSV exports."""
+"""`rapport import`: the JSON Lines format, or Shopify's own admin CSV exports.
+
+Exit codes: 0 every line imported; 1 some lines or rows were rejected (every other one was imported);
+2 the file cannot be used (missing, a folder, unreadable, binary, not the export it is said to be, or a
+CSV unreadable past some line, the batches before it staying imported): one line, never a traceback.
+"""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,7 +22,9 @@ SHOPIFY_KINDS = ("shopify-customers", "shopify-orders")
 
 
 def run_import(source: str, file: Path | None) -> int:
-    """Import a file; returns the exit code (1 when some lines were rejected, 0 otherwise)."""
+    """Import a file; returns the exit code (1 when some lines were rejected, 0 otherwise).
+
+    A file that cannot be imported at all raises `InvalidInput` (exit 2)."""
     if source in SHOPIFY_KINDS:
         if file is None:
             raise InvalidInput(f"usage: rapport import {source} FILE.csv")
@@ -26,8 +34,7 @@ def run_import(source: str, file: Path | None) -> int:
             f"unknown import source {source!r}; use a .jsonl file or one of {', '.join(SHOPIFY_KINDS)}"
         )
     path = Path(source)
-    if not path.exists():
-        raise InvalidInput(f"{path}: no such file")
+    _readable(path)
     app = build(settings())
     with progress_bar() as progress:
         task = progress.add_task(f"importing {path.name}", total=path.stat().st_size)
@@ -50,9 +57,8 @@ def run_import(source: str, file: Path | None) -> int:
 def _import_shopify_csv(kind: str, file: Path) -> int:
     from rapport.services.ingestion.csv_import import import_shopify_csv
 
+    _readable(file)
     app = build(settings())
-    if not file.is_file():
-        raise InvalidInput(f"{file}: no such file")
     with progress_bar() as progress:
         task = progress.add_task(f"importing {file.name}", total=file.stat().st_size)
         report = import_shopify_csv(
@@ -74,3 +80,13 @@ def _import_shopify_csv(kind: str, file: Path) -> int:
         )
         return 1
     return 0
+
+
+def _readable(path: Path) -> None:
+    """Refuse, before anything is opened, a path that is no readable file (InvalidInput: exit 2)."""
+    if not path.exists():
+        raise InvalidInput(f"{path}: no such file")
+    if not path.is_file():
+        raise InvalidInput(f"{path}: not a file")
+    if not os.access(path, os.R_OK):
+        raise InvalidInput(f"{path}: cannot read (permission denied)")

@@ -114,10 +114,14 @@ def predict_cmd(
     ),
     model_path: Path = typer.Option(None, "--model", help="A model file (default: the packaged model)."),
 ) -> None:
-    """Classify a backlog in bulk: intent, confidence and entities for every row."""
+    """Classify a backlog in bulk: intent, confidence and entities for every row.
+
+    `--out` into a folder that does not exist is an input error (one line, exit 2), found before any
+    work; the folder is not created, so that a mistyped path leaves no new directory tree behind."""
     from rapport.understanding.entities import extract_entities
 
     with _reported():
+        _check_target(out)
         try:
             texts = read_column(data, column)
         except ColumnNotFound as exc:
@@ -126,7 +130,11 @@ def predict_cmd(
         model = _load(model_path)
         started = time.perf_counter()
         readings = model.classify_many(texts) if texts else []
-        with out.open("w", encoding="utf-8") as fh:
+        try:
+            fh = out.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise InvalidInput(f"--out {out}: cannot write ({exc.strerror or exc})") from None
+        with fh:
             for text, reading in zip(texts, readings, strict=True):
                 entities = [{"kind": e.kind, "value": e.value} for e in extract_entities(text)]
                 record = {
@@ -137,6 +145,14 @@ def predict_cmd(
                 }
                 fh.write(json.dumps(record) + "\n")
         console.print(f"wrote {len(texts)} predictions to {out} in {time.perf_counter() - started:.2f}s")
+
+
+def _check_target(out: Path) -> None:
+    """`--out` names a file in a folder that exists (InvalidInput otherwise: exit 2)."""
+    if not out.parent.is_dir():
+        raise InvalidInput(f"--out {out}: no folder {str(out.parent)!r} (create it first)")
+    if out.is_dir():
+        raise InvalidInput(f"--out {out}: is a folder (name a file)")
 
 
 def read_column(path: Path, column: str | None) -> list[str]:

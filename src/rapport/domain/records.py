@@ -3,16 +3,32 @@
 Each is the full state of one external record: fields left at their default overwrite older values.
 Every source translates into these and writes through the one ingestion writer
 (`rapport.services.ingestion.writer.IngestionWriter`), which applies the identity rule and the signal rules.
+
+`problem()` checks a record against what the store can hold (`rapport.domain.limits_of_store`): every
+source asks it before writing, so a bad value rejects its own record, with a message naming the field.
+`names` maps a field to what the source calls it (e.g. "first_name" -> "First Name" for a CSV export).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple, Protocol
 
+from rapport.domain import limits_of_store as limits
+from rapport.domain.limits_of_store import (
+    currency_problem,
+    email_problem,
+    instant_problem,
+    money_problem,
+    text_problem,
+    whole_problem,
+)
+
 ZERO = Decimal("0.00")
+Names = Mapping[str, str] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +52,26 @@ class CustomerRecord:
     updated_at: datetime | None = None
     metafields: tuple[tuple[str, str], ...] = ()
 
+    def problem(self, names: Names = None) -> str | None:
+        """Why the store cannot hold this customer, or None (metafields are only read, never stored)."""
+        n = names or {}
+        keyed = self.external_id is None
+        return (
+            text_problem(self.external_id, n.get("external_id", "id"), limits.ID_LENGTH)
+            or email_problem(self.email, n.get("email", "email"), keyed=keyed)
+            or (None if self.email or not keyed else "email: missing (a customer without an id needs one)")
+            or text_problem(self.first_name, n.get("first_name", "first_name"), limits.PERSON_NAME_LENGTH)
+            or text_problem(self.last_name, n.get("last_name", "last_name"), limits.PERSON_NAME_LENGTH)
+            or text_problem(self.locale, n.get("locale", "locale"), limits.LOCALE_LENGTH)
+            or instant_problem(self.created_at, n.get("created_at", "created_at"))
+            or instant_problem(self.updated_at, n.get("updated_at", "updated_at"))
+            or _tags_problem(self.tags, n.get("tags", "tags"))
+            or text_problem(
+                self.loyalty_tier, n.get("loyalty_tier", "loyalty_tier"), limits.LOYALTY_TIER_LENGTH
+            )
+            or whole_problem(self.loyalty_points, n.get("loyalty_points", "loyalty_points"))
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class LineItemRecord:
@@ -44,6 +80,16 @@ class LineItemRecord:
     price: Decimal = ZERO
     sku: str | None = None
     selling_plan: str | None = None  # the selling plan's name: bought as a subscription
+
+    def problem(self, where: str = "line_items") -> str | None:
+        """Why the store cannot hold this line item, or None; fields are named `where.title` etc."""
+        return (
+            text_problem(self.title, f"{where}.title", limits.TITLE_LENGTH)
+            or whole_problem(self.quantity, f"{where}.quantity")
+            or money_problem(self.price, f"{where}.price")
+            or text_problem(self.sku, f"{where}.sku", limits.SKU_LENGTH)
+            or text_problem(self.selling_plan, f"{where}.selling_plan", limits.TITLE_LENGTH)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +117,26 @@ class OrderRecord:
     def has_selling_plan(self) -> bool:
         return any(li.selling_plan for li in self.line_items)
 
+    def problem(self) -> str | None:
+        """Why the store cannot hold this order, or None (`customer_external_id` is only looked up)."""
+        return (
+            text_problem(self.external_id, "id", limits.ID_LENGTH)
+            or text_problem(self.name, "name", limits.ORDER_NAME_LENGTH)
+            or instant_problem(self.created_at, "created_at")
+            or money_problem(self.total, "total")
+            or currency_problem(self.currency)
+            or text_problem(self.financial_status, "financial_status", limits.STATUS_LENGTH)
+            or text_problem(self.fulfillment_status, "fulfillment_status", limits.STATUS_LENGTH)
+            or instant_problem(self.cancelled_at, "cancelled_at")
+            or instant_problem(self.updated_at, "updated_at")
+            or email_problem(self.email)
+            or text_problem(self.customer_external_id, "customer_id", limits.ID_LENGTH)
+            or money_problem(self.refunded, "refunded")
+            or next(
+                (p for i, item in enumerate(self.line_items) if (p := item.problem(f"line_items[{i}]"))), None
+            )
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class SubscriptionRecord:
@@ -81,6 +147,17 @@ class SubscriptionRecord:
     product: str | None = None
     price: Decimal | None = None
     next_billing_at: datetime | None = None
+
+    def problem(self) -> str | None:
+        """Why the store cannot hold this subscription, or None."""
+        return (
+            text_problem(self.external_id, "id", limits.ID_LENGTH)
+            or text_problem(self.status, "status", limits.STATUS_LENGTH)
+            or currency_problem(self.currency)
+            or text_problem(self.product, "product", limits.TITLE_LENGTH)
+            or (None if self.price is None else money_problem(self.price, "price"))
+            or instant_problem(self.next_billing_at, "next_billing_at")
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +172,26 @@ class ContactRecord:
     granted_offer: str | None = None
     granted_amount: Decimal | None = None
     granted_currency: str | None = None
+
+    def problem(self) -> str | None:
+        """Why the store cannot hold this contact, or None."""
+        return (
+            text_problem(self.external_id, "id", limits.ID_LENGTH)
+            or instant_problem(self.created_at, "created_at")
+            or text_problem(self.intent, "intent", limits.LABEL_LENGTH)
+            or text_problem(self.outcome, "outcome", limits.LABEL_LENGTH)
+            or text_problem(self.granted_offer, "granted.offer", limits.LABEL_LENGTH)
+            or (None if self.granted_amount is None else money_problem(self.granted_amount, "granted.amount"))
+            or currency_problem(self.granted_currency, "granted.currency")
+        )
+
+
+def _tags_problem(tags: tuple[str, ...], field: str) -> str | None:
+    for i, tag in enumerate(tags):
+        problem = text_problem(tag, f"{field}[{i}]", limits.TAG_LENGTH)
+        if problem is not None:
+            return problem
+    return None
 
 
 @dataclass(frozen=True, slots=True)

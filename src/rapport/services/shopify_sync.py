@@ -62,7 +62,7 @@ def sync_shop(
     progress: Progress | None = None,
 ) -> SyncReport:
     """Bring the store up to date with the shop (all customers with `full`, else those changed since)."""
-    with uow_factory() as uow:
+    with uow_factory(write=isinstance(merchant, str)) as uow:
         merchant_id, currency = merchant_of(uow, merchant)
         state = uow.shopify.sync_state(merchant_id=merchant_id)
         uow.commit()
@@ -136,7 +136,7 @@ def _write(
     totals: _Totals,
 ) -> None:
     """One batch and the resume point it reaches, in one transaction."""
-    with uow_factory() as uow:
+    with uow_factory(write=True) as uow:
         writer = IngestionWriter(uow, merchant_id=merchant_id, currency=currency, now=now, rules=rules)
         writer.customers(batch.customers)
         writer.orders(batch.orders)
@@ -155,7 +155,7 @@ def _write(
 
 
 def _save(uow_factory: UnitOfWorkFactory, merchant_id: int, **values: object) -> None:
-    with uow_factory() as uow:
+    with uow_factory(write=True) as uow:
         uow.shopify.save_sync_state(merchant_id=merchant_id, **values)
         uow.commit()
 
@@ -164,7 +164,7 @@ def sync_status(
     uow_factory: UnitOfWorkFactory, *, merchant: Merchant
 ) -> tuple[SyncState | None, dict[str, int]]:
     """The last sync's state (None before the first) and the counts `rapport shopify status` shows."""
-    with uow_factory() as uow:
+    with uow_factory(write=isinstance(merchant, str)) as uow:
         merchant_id, _ = merchant_of(uow, merchant)
         state = uow.shopify.sync_state(merchant_id=merchant_id)
         counts = {

@@ -64,7 +64,7 @@ class WebhookService:
         """Verify and store the delivery (committed). A store that cannot take it raises
         `StoreUnavailable`, so that the sender retries: a valid webhook is stored or retried, never lost."""
         delivery = self.verifier.verify(headers, body)
-        with self.uow_factory() as uow:
+        with self.uow_factory(write=True) as uow:
             merchant_id, _ = merchant_of(uow, self.merchant)
             row_id = uow.shopify.insert_delivery(
                 {
@@ -89,7 +89,7 @@ class WebhookService:
 
     def process(self, delivery_id: int) -> Receipt:
         """Apply a stored delivery to the store, once; its status records the result."""
-        with self.uow_factory() as uow:
+        with self.uow_factory(write=True) as uow:
             row = uow.shopify.delivery(delivery_id)
             if row is None or row.status in ("processed", "ignored"):
                 status = row.status if row else "processed"

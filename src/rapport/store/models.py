@@ -2,6 +2,9 @@
 
 Migrations are written by hand in `rapport/store/migrations/versions/`; keep them in step with
 these models (tests compare the migrated schema with `Base.metadata`).
+
+The sizes of the columns imported data goes into are `rapport.domain.limits_of_store`'s constants: the
+importers check every value against the same numbers before writing (a test checks `Money()` too).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from rapport.domain import limits_of_store as limits
 from rapport.store.types import Money, UtcDateTime
 
 NAMING = {
@@ -71,13 +75,13 @@ class Customer(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     merchant_id: Mapped[int] = merchant_fk()
-    external_id: Mapped[str] = mapped_column(String(100))
-    email: Mapped[str | None] = mapped_column(String(320))  # stored lowercased
-    first_name: Mapped[str | None] = mapped_column(String(200))
-    last_name: Mapped[str | None] = mapped_column(String(200))
-    locale: Mapped[str | None] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(limits.ID_LENGTH))
+    email: Mapped[str | None] = mapped_column(String(limits.EMAIL_LENGTH))  # stored lowercased
+    first_name: Mapped[str | None] = mapped_column(String(limits.PERSON_NAME_LENGTH))
+    last_name: Mapped[str | None] = mapped_column(String(limits.PERSON_NAME_LENGTH))
+    locale: Mapped[str | None] = mapped_column(String(limits.LOCALE_LENGTH))
     created_at: Mapped[datetime | None]
-    loyalty_tier: Mapped[str | None] = mapped_column(String(50))
+    loyalty_tier: Mapped[str | None] = mapped_column(String(limits.LOYALTY_TIER_LENGTH))
     loyalty_points: Mapped[int] = mapped_column(Integer, default=0)
     accepts_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime | None]
@@ -90,7 +94,7 @@ class CustomerTag(Base):
     __table_args__ = (Index(None, "merchant_id", "tag"),)
 
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
-    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(limits.TAG_LENGTH), primary_key=True)
     merchant_id: Mapped[int] = merchant_fk()
 
 
@@ -104,14 +108,14 @@ class Order(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     merchant_id: Mapped[int] = merchant_fk()
-    external_id: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str] = mapped_column(String(limits.ID_LENGTH))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
-    name: Mapped[str] = mapped_column(String(100))  # e.g. "#1042"
+    name: Mapped[str] = mapped_column(String(limits.ORDER_NAME_LENGTH))  # e.g. "#1042"
     created_at: Mapped[datetime]
     total: Mapped[Decimal]
-    currency: Mapped[str] = mapped_column(String(3))
-    financial_status: Mapped[str] = mapped_column(String(40))
-    fulfillment_status: Mapped[str] = mapped_column(String(40))
+    currency: Mapped[str] = mapped_column(String(limits.CURRENCY_LENGTH))
+    financial_status: Mapped[str] = mapped_column(String(limits.STATUS_LENGTH))
+    fulfillment_status: Mapped[str] = mapped_column(String(limits.STATUS_LENGTH))
     cancelled_at: Mapped[datetime | None]
     updated_at: Mapped[datetime | None]
 
@@ -123,10 +127,10 @@ class OrderLineItem(Base):
     merchant_id: Mapped[int] = merchant_fk()
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(String(500))
+    title: Mapped[str] = mapped_column(String(limits.TITLE_LENGTH))
     quantity: Mapped[int] = mapped_column(Integer)
     price: Mapped[Decimal]
-    sku: Mapped[str | None] = mapped_column(String(100))
+    sku: Mapped[str | None] = mapped_column(String(limits.SKU_LENGTH))
 
 
 class Subscription(Base):
@@ -135,12 +139,12 @@ class Subscription(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     merchant_id: Mapped[int] = merchant_fk()
-    external_id: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str] = mapped_column(String(limits.ID_LENGTH))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(40))
-    product: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(limits.STATUS_LENGTH))
+    product: Mapped[str | None] = mapped_column(String(limits.TITLE_LENGTH))
     price: Mapped[Decimal | None]
-    currency: Mapped[str] = mapped_column(String(3))
+    currency: Mapped[str] = mapped_column(String(limits.CURRENCY_LENGTH))
     next_billing_at: Mapped[datetime | None]
 
 
@@ -155,14 +159,14 @@ class SupportContact(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     merchant_id: Mapped[int] = merchant_fk()
-    external_id: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str] = mapped_column(String(limits.ID_LENGTH))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     created_at: Mapped[datetime]
-    intent: Mapped[str] = mapped_column(String(60))
-    outcome: Mapped[str | None] = mapped_column(String(60))
-    granted_offer: Mapped[str | None] = mapped_column(String(60))
+    intent: Mapped[str] = mapped_column(String(limits.LABEL_LENGTH))
+    outcome: Mapped[str | None] = mapped_column(String(limits.LABEL_LENGTH))
+    granted_offer: Mapped[str | None] = mapped_column(String(limits.LABEL_LENGTH))
     granted_amount: Mapped[Decimal | None]
-    granted_currency: Mapped[str | None] = mapped_column(String(3))
+    granted_currency: Mapped[str | None] = mapped_column(String(limits.CURRENCY_LENGTH))
 
 
 class TicketRecord(Base):

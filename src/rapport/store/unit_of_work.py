@@ -7,7 +7,7 @@ from types import TracebackType
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from rapport.store.database import make_engine, session_factory, upgrade
+from rapport.store.database import WRITE_LOCK_UP_FRONT, make_engine, session_factory, upgrade
 from rapport.store.repositories import (
     ContactRepository,
     CustomerRepository,
@@ -23,7 +23,15 @@ from rapport.store.upsert import domain_errors
 
 
 class UnitOfWork:
-    """Opens a session on `with`, exposes the repositories, rolls back whatever was not committed."""
+    """Opens a session on `with`, exposes the repositories, rolls back whatever was not committed.
+
+    `write=True` says the transaction will write: on SQLite it then starts with `BEGIN IMMEDIATE` when
+    the `with` block opens, taking the write lock before its first read, so that concurrent writers wait
+    for each other (busy timeout) instead of failing with "database is locked" when a read transaction
+    tries to become a write one. Without it the transaction is a deferred `BEGIN`: it reads from its
+    snapshot and never takes the write lock (a write inside it still works, but may then fail under
+    contention). On PostgreSQL both begin the same way.
+    """
 
     merchants: MerchantRepository
     customers: CustomerRepository
@@ -43,7 +51,11 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         if self._session is not None:
             raise RuntimeError("this unit of work is already open; make one per transaction")
-        session = self._session_factory()
+        if self.write:
+            # Every transaction of this session (also one begun after a commit) takes the lock up front.
+            session = self._session_factory(execution_options={WRITE_LOCK_UP_FRONT: True})
+        else:
+            session = self._session_factory()
         self._session = session
         self.merchants = MerchantRepository(session)
         self.customers = CustomerRepository(session)
@@ -54,7 +66,19 @@ class UnitOfWork:
         self.tickets = TicketRepository(session)
         self.profiles = ProfileRepository(session)
         self.shopify = ShopifyRepository(session)
+        if self.write:
+            self._begin_now(session)
         return self
+
+    def _begin_now(self, session: Session) -> None:
+        """Begin the transaction now (waiting for the write lock on SQLite) rather than at the first query."""
+        try:
+            with domain_errors(session.bind.dialect if session.bind is not None else None):
+                session.connection()
+        except BaseException:
+            self._session = None
+            session.close()
+            raise
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

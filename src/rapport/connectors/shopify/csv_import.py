@@ -19,6 +19,7 @@ from typing import IO, Any
 from rapport.connectors.shopify.csv_orders import Chunk, can_parse_in_child, order_chunks, parsed_in_child
 from rapport.connectors.shopify.records import split_tags
 from rapport.domain.errors import InvalidInput
+from rapport.domain.limits_of_store import checked
 from rapport.domain.records import BulkLine, BulkOrder, CustomerRecord, StoredValues
 
 REQUIRED = {
@@ -45,7 +46,10 @@ class ShopifyCsvExports:
             raise InvalidInput(f"unknown Shopify export {kind!r}; use shopify-customers or shopify-orders")
         if not path.is_file():
             raise InvalidInput(f"{path}: no such file")
-        return CsvExportFile(kind, path)
+        try:
+            return CsvExportFile(kind, path)
+        except OSError as exc:
+            raise InvalidInput(f"{path}: cannot read ({exc.strerror or exc})") from None
 
     def can_parse_in_child(self) -> bool:
         return can_parse_in_child()
@@ -119,7 +123,10 @@ class CsvExportFile:
 
 
 def detect_encoding(path: Path) -> str:
-    """utf-8 (with or without BOM) when the bytes decode as such, else Windows-1252 (Excel's default)."""
+    """utf-8 (with or without BOM) when the bytes decode as such, else Windows-1252 (Excel's default).
+
+    A file that is neither (bytes Windows-1252 does not define, or NUL bytes, which no text export
+    holds) is binary: `InvalidInput`, before anything is imported."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     with path.open("rb") as raw:
         head = raw.read(3)
@@ -129,8 +136,28 @@ def detect_encoding(path: Path) -> str:
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return "cp1252"
+            return _single_byte(path)
     return "utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8"
+
+
+def _single_byte(path: Path) -> str:
+    decoder = codecs.getincrementaldecoder("cp1252")()
+    read = 0
+    with path.open("rb") as raw:
+        while chunk := raw.read(1 << 20):
+            at = chunk.find(b"\x00")  # NUL is defined in Windows-1252, but no text export holds one
+            if at < 0:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    at = exc.start
+            if at >= 0:
+                raise InvalidInput(
+                    f"{path}: not a CSV text file (binary byte 0x{chunk[at]:02x} at offset {read + at}, "
+                    "neither UTF-8 nor Windows-1252 text; is it a spreadsheet or another binary file?)"
+                )
+            read += len(chunk)
+    return "cp1252"
 
 
 def read_rows(
@@ -190,7 +217,7 @@ def customer_from_csv(row: dict[str, str]) -> CustomerRecord:
         raise InvalidInput("neither Email nor Customer ID is set")
     marketing = row.get("Accepts Email Marketing", row.get("Accepts Marketing", "")).strip().lower()
     metafields = tuple((m.group(1), v) for k, v in row.items() if v and (m := METAFIELD.search(k)))
-    return CustomerRecord(
+    record = CustomerRecord(
         external_id=external_id,
         email=email or None,
         first_name=row.get("First Name") or None,
@@ -199,3 +226,15 @@ def customer_from_csv(row: dict[str, str]) -> CustomerRecord:
         accepts_marketing=marketing in ("yes", "true"),
         metafields=metafields,
     )
+    checked(record.problem(CUSTOMER_COLUMNS))  # what the store cannot hold rejects this row
+    return record
+
+
+# The export's names of the fields a customer problem can name.
+CUSTOMER_COLUMNS = {
+    "external_id": "Customer ID",
+    "email": "Email",
+    "first_name": "First Name",
+    "last_name": "Last Name",
+    "tags": "Tags",
+}

@@ -27,6 +27,20 @@ from typing import Any
 
 from rapport.connectors.shopify.records import normalise_status, parse_money, parse_time
 from rapport.domain.errors import InvalidInput
+from rapport.domain.limits_of_store import (
+    ID_LENGTH,
+    ORDER_NAME_LENGTH,
+    SKU_LENGTH,
+    STATUS_LENGTH,
+    TITLE_LENGTH,
+    checked,
+    currency_problem,
+    email_problem,
+    instant_problem,
+    money_problem,
+    text_problem,
+    whole_problem,
+)
 from rapport.domain.records import BulkLine, BulkOrder, StoredValues
 
 MEMO_LIMIT = 50_000  # distinct values remembered per column (dates are mostly distinct: bound memory)
@@ -97,56 +111,103 @@ class _Parser:
         self.cols = cols
         self.quantities = _Memo(_quantity)
         self.prices = _Memo(lambda raw: values.money(_price(raw)))
-        self.totals = _Memo(lambda raw: values.money(parse_money(raw, field="Total")))
+        self.totals = _Memo(lambda raw: values.money(_money(parse_money(raw, field="Total"), "Total")))
         self.created = _Memo(_time_parser(values, "Created at", required=True))
         self.cancelled = _Memo(_time_parser(values, "Cancelled at", required=False))
-        self.financial = _Memo(lambda raw: normalise_status(raw, default="pending"))
-        self.fulfillment = _Memo(lambda raw: normalise_status(raw, default="unfulfilled"))
+        self.financial = _Memo(_status_parser("Financial Status", default="pending"))
+        self.fulfillment = _Memo(_status_parser("Fulfillment Status", default="unfulfilled"))
+        self.currencies = _Memo(_currency)
+        self.emails = _Memo(_email)
 
     def key(self, values: list[str]) -> str:
         """The order's external id: its `Id`, else its name."""
-        return values[self.cols.id].strip() or f"name:{values[self.cols.name].strip()}"
+        key = values[self.cols.id].strip() or f"name:{values[self.cols.name].strip()}"
+        if len(key) > ID_LENGTH or "\x00" in key:
+            checked(text_problem(key, "Id" if values[self.cols.id].strip() else "Name", ID_LENGTH))
+        return key
 
     def line(self, values: list[str], key: str, position: int) -> BulkLine:
         cols = self.cols
+        title, sku = values[cols.title].strip(), values[cols.sku].strip() or None
+        if len(title) > TITLE_LENGTH or "\x00" in title:
+            checked(text_problem(title, "Lineitem name", TITLE_LENGTH))
+        if sku is not None and (len(sku) > SKU_LENGTH or "\x00" in sku):
+            checked(text_problem(sku, "Lineitem sku", SKU_LENGTH))
         return (
             key,
             position,
-            values[cols.title].strip(),
+            title,
             self.quantities[values[cols.quantity]],
             self.prices[values[cols.price]],
-            values[cols.sku].strip() or None,
+            sku,
         )
 
     def order(self, key: str, values: list[str]) -> BulkOrder:
         name, email, created, total, currency, financial, fulfillment, cancelled = self.cols.order_fields(
             values
         )
+        name = name.strip()
+        if len(name) > ORDER_NAME_LENGTH or "\x00" in name:
+            checked(text_problem(name, "Name", ORDER_NAME_LENGTH))
         return BulkOrder(
             key,
-            email.strip().lower() or None,
-            name.strip(),
+            self.emails[email],
+            name,
             self.created[created],
             self.totals[total],
-            currency.strip() or "USD",
+            self.currencies[currency],
             self.financial[financial.strip()],
             self.fulfillment[fulfillment.strip()],
             self.cancelled[cancelled.strip()],
         )
 
 
+# Every value is checked against what the store can hold (rapport.domain.limits_of_store), once per
+# distinct raw value (the memos), so that a bad one rejects its row and not the batch it is written in.
+
+
 def _quantity(raw: str) -> int:
     quantity = raw.strip() or "1"
     if not quantity.isdigit():
         raise InvalidInput(f"Lineitem quantity {quantity!r} is not a whole number")
-    return int(quantity)
+    value = int(quantity)
+    checked(whole_problem(value, "Lineitem quantity"))
+    return value
 
 
 def _price(raw: str) -> Decimal:
     try:
-        return Decimal(raw.strip() or "0")
+        price = Decimal(raw.strip() or "0")
     except InvalidOperation:
         raise InvalidInput(f"Lineitem price {raw!r} is not an amount") from None
+    return _money(price, "Lineitem price")
+
+
+def _money(value: Decimal, field: str) -> Decimal:
+    checked(money_problem(value, field))
+    return value
+
+
+def _currency(raw: str) -> str:
+    currency = raw.strip().upper() or "USD"
+    checked(currency_problem(currency, "Currency"))
+    return currency
+
+
+def _email(raw: str) -> str | None:
+    """The order's e-mail, lower-case; a customer is created under it when none has it (`email:<e-mail>`)."""
+    email = raw.strip().lower() or None
+    checked(email_problem(email, "Email", keyed=True))
+    return email
+
+
+def _status_parser(field: str, *, default: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        status = normalise_status(raw, default=default)
+        checked(text_problem(status, field, STATUS_LENGTH))
+        return status
+
+    return parse
 
 
 def _time_parser(values: StoredValues, field: str, *, required: bool) -> Callable[[str], Any]:
@@ -159,6 +220,7 @@ def _time_parser(values: StoredValues, field: str, *, required: bool) -> Callabl
             parsed = parse_time(raw, field=field)  # the other forms, or the error naming the field
         if parsed is None and required:
             raise InvalidInput(f"{field} is empty")
+        checked(instant_problem(parsed, field))
         return values.time(parsed)
 
     return parse

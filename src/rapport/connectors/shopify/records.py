@@ -1,6 +1,10 @@
 """Shopify payloads as the store's records (`rapport.domain.records`): GraphQL nodes (sync) and
 REST-shaped bodies (webhooks) alike.
 
+Values the store cannot hold are the writer's to refuse (`record.problem()`), so that one bad record of
+a sync never stops it; an order webhook whose order the store cannot hold raises `InvalidInput` here,
+and the delivery is recorded as failed with the reason.
+
 Ids are normalised to Shopify's numeric id ("gid://shopify/Order/450789469" and 450789469 are both
 "450789469") so that a customer synced by GraphQL, updated by webhook or imported from CSV is one row.
 """
@@ -86,7 +90,7 @@ def line_from_graphql(node: dict[str, Any]) -> LineItemRecord:
     plan = node.get("sellingPlan") or {}
     return LineItemRecord(
         title=str(node.get("title") or ""),
-        quantity=int(node.get("quantity") or 0),
+        quantity=whole(node.get("quantity"), field="quantity"),
         price=price,
         sku=node.get("sku") or None,
         selling_plan=plan.get("name"),
@@ -148,14 +152,14 @@ def order_from_rest(payload: dict[str, Any]) -> OrderRecord:
     lines = tuple(
         LineItemRecord(
             title=str(li.get("title") or li.get("name") or ""),
-            quantity=int(li.get("quantity") or 0),
+            quantity=whole(li.get("quantity"), field="line_items.quantity"),
             price=parse_money(li.get("price"), field="line_items.price"),
             sku=li.get("sku") or None,
             selling_plan=((li.get("selling_plan_allocation") or {}).get("selling_plan") or {}).get("name"),
         )
         for li in payload.get("line_items") or []
     )
-    return OrderRecord(
+    order = OrderRecord(
         external_id=str(numeric_id(payload.get("id"))),
         customer_id=None,
         name=str(payload.get("name") or f"#{payload.get('order_number', '')}"),
@@ -171,6 +175,23 @@ def order_from_rest(payload: dict[str, Any]) -> OrderRecord:
         refunded=refunded,
         line_items=lines,
     )
+    problem = order.problem()
+    if problem is not None:
+        raise InvalidInput(f"order {order.name}: {problem}")
+    return order
+
+
+def whole(value: Any, *, field: str) -> int:
+    """A whole number from a JSON number or numeric text (empty means zero)."""
+    if value is None or value == "":
+        return 0
+    try:
+        number = int(value) if not isinstance(value, float) or value.is_integer() else None
+    except (TypeError, ValueError):
+        number = None
+    if number is None or isinstance(value, bool):
+        raise InvalidInput(f"{field}: {value!r} is not a whole number")
+    return number
 
 
 def _required_time(value: Any, field: str) -> datetime:

@@ -7,6 +7,7 @@ A bad line is reported with its number; every good line is imported.
 
 from __future__ import annotations
 
+import codecs
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from rapport.services.ports import UnitOfWorkFactory
 __all__ = ["BATCH_SIZE", "ImportReport", "KindCounts", "fewer_gc_pauses", "import_jsonl"]
 
 BATCH_SIZE = 2_000
+BINARY_SNIFF = 8192  # bytes looked at to tell a binary file from JSON Lines
 
 
 def import_jsonl(
@@ -36,9 +38,10 @@ def import_jsonl(
     """Import the JSON Lines file at `path` into `merchant`'s store (a slug is created if new).
 
     `progress`, when given, is called with the number of bytes read so far. Raises `InvalidInput` when
-    the file cannot be read. Customers are matched by the ingestion writer's identity rule.
+    the file cannot be read or is binary (a UTF-8 byte order mark is fine). Customers are matched by
+    the ingestion writer's identity rule; every record is checked against what the store can hold.
     """
-    with uow_factory() as uow:
+    with uow_factory(write=isinstance(merchant, str)) as uow:
         merchant_id, currency = merchant_of(uow, merchant)
         uow.commit()
     report = ImportReport()
@@ -65,8 +68,11 @@ def _stream(
     done = 0
     try:
         with path.open("rb") as lines:
+            _refuse_binary(path, lines.peek(BINARY_SNIFF))
             for number, raw in enumerate(lines, start=1):
                 done += len(raw)
+                if number == 1 and raw.startswith(codecs.BOM_UTF8):  # as spreadsheet programs write
+                    raw = raw[len(codecs.BOM_UTF8) :]
                 if not raw.strip():
                     continue
                 report.lines += 1
@@ -84,6 +90,12 @@ def _stream(
         raise InvalidInput(f"{path}: cannot read ({exc.strerror or exc})") from None
     writer.write(batch)
     return done
+
+
+def _refuse_binary(path: Path, head: bytes) -> None:
+    """JSON text never holds a raw NUL byte (a NUL in a value is written `\\u0000`): such a file is binary."""
+    if b"\x00" in head[:BINARY_SNIFF]:
+        raise InvalidInput(f"{path}: not a JSON Lines file (it holds binary data)")
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from rapport.domain.errors import RecordRefused
+from rapport.domain.limits_of_store import ID_LENGTH, text_problem
 from rapport.domain.records import (
     ContactRecord,
     CustomerRecord,
@@ -23,6 +24,7 @@ from rapport.services.ports import UnitOfWork, UnitOfWorkFactory
 
 Numbered = tuple[int, AnyLine]  # (line number, record)
 Dependent = OrderLine | SubscriptionLine | ContactLine
+Record = OrderRecord | SubscriptionRecord | ContactRecord
 
 
 @dataclass
@@ -39,10 +41,12 @@ class BatchWriter:
     """Buffers lines and writes them a batch at a time; lines whose customer is not known yet wait.
 
     A line can refer to a customer defined later in the file: it is deferred, and retried once the
-    whole file has been read (`finish`). A batch the store refuses (`RecordRefused`: a constraint or a
-    value out of range) is retried line by line, so one bad record cannot keep good ones out; other
-    errors abort. Customers go through the ingestion writer (its identity rule: an e-mail another
-    customer has means that customer). The format states loyalty and subscriptions itself: no signals.
+    whole file has been read (`finish`). Every record is checked against what the store can hold
+    (`record.problem()`) before it is written, so a bad value rejects its own line. A batch the store
+    still refuses (`RecordRefused`: a constraint) is retried line by line, so one bad record cannot keep
+    good ones out; other errors abort. Customers go through the ingestion writer (its identity rule: an
+    e-mail another customer has means that customer). The format states loyalty and subscriptions
+    itself: no signals.
     """
 
     def __init__(
@@ -88,7 +92,7 @@ class BatchWriter:
 
     def _commit(self, lines: Sequence[Numbered], *, final: bool) -> BatchResult:
         result = BatchResult()
-        with self.uow_factory() as uow:
+        with self.uow_factory(write=True) as uow:
             writer = IngestionWriter(uow, merchant_id=self.merchant_id, currency=self.currency, now=self.now)
             customers = [(n, line) for n, line in lines if isinstance(line, CustomerLine)]
             self._write_customers(writer, customers, result)
@@ -121,15 +125,28 @@ class BatchWriter:
     ) -> None:
         # Looked up in this batch's customers first, then in those of committed batches (not copied).
         known = ChainMap(result.customer_ids, self.customer_ids)
+        referring = []
+        for number, line in lines:  # a reference the store cannot hold is not even looked up
+            problem = text_problem(line.customer_id, "customer_id", ID_LENGTH)
+            if problem is None:
+                referring.append((number, line))
+            else:
+                result.errors.append((number, f"{line.kind}: {problem}"))
+        lines = referring
         missing = {line.customer_id for _, line in lines if line.customer_id not in known}
         result.customer_ids.update(
             uow.customers.ids_by_external_id(merchant_id=self.merchant_id, external_ids=missing)
         )
-        ready: dict[str, list[tuple[str, int, Dependent]]] = {"order": [], "subscription": [], "contact": []}
+        ready: dict[str, list[tuple[str, Record]]] = {"order": [], "subscription": [], "contact": []}
         for number, line in lines:
             ref = line.customer_id
             if ref in known:
-                ready[line.kind].append((line.id, known[ref], line))
+                record = self._record(known[ref], line)
+                problem = record.problem()  # what the store cannot hold rejects this line only
+                if problem is None:
+                    ready[line.kind].append((line.id, record))
+                else:
+                    result.errors.append((number, f"{line.kind}: {problem}"))
             elif final:
                 result.errors.append(
                     (number, f"{line.kind}: customer_id: no customer {ref!r} in this store or file")
@@ -139,17 +156,17 @@ class BatchWriter:
         for kind, items in ready.items():
             if not items:
                 continue
-            records = [self._record(customer_id, line) for _, customer_id, line in items]
+            records = [record for _, record in items]
             outcome: UpsertOutcome
             if kind == "order":
-                outcome = writer.orders(records, only_newer=False)  # type: ignore[arg-type]
+                outcome = writer.orders(records, only_newer=False, checked=True)  # type: ignore[arg-type]
             elif kind == "subscription":
                 outcome = uow.subscriptions.upsert_many(merchant_id=self.merchant_id, records=records)  # type: ignore[arg-type]
             else:
                 outcome = uow.contacts.upsert_many(merchant_id=self.merchant_id, records=records)  # type: ignore[arg-type]
-            _count(kind, [ext for ext, _, _ in items], outcome, result)
+            _count(kind, [ext for ext, _ in items], outcome, result)
 
-    def _record(self, customer_id: int, line: Dependent) -> OrderRecord | SubscriptionRecord | ContactRecord:
+    def _record(self, customer_id: int, line: Dependent) -> Record:
         if isinstance(line, OrderLine):
             return OrderRecord(
                 external_id=line.id,

@@ -21,17 +21,18 @@ from rapport.domain import OfferKind
 KINDS = ("customer", "order", "subscription", "contact")
 
 
+# The shape and types of a line only: what the store can hold (sizes, ranges, NUL characters, e-mails,
+# currencies, the supported years) is checked on the records built from it, by the one check every
+# source shares (`record.problem()`, rapport.domain.limits_of_store).
 # A time without an offset is taken to be UTC: the store's UtcDateTime column type does it, which is
 # much cheaper than a Python validator on every line (docs/import-format.md).
 When = datetime
-Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$", to_upper=True)]
-Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
-]
+Money = Decimal
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Currency = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True)]
 
 
 class Line(BaseModel):
@@ -45,27 +46,27 @@ class CustomerLine(Line):
     email: Email
     first_name: Text | None = None
     last_name: Text | None = None
-    locale: Annotated[str, StringConstraints(max_length=20)] | None = None
+    locale: str | None = None
     created_at: When | None = None
     updated_at: When | None = None
-    tags: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]] = []
-    loyalty_tier: Annotated[str, StringConstraints(max_length=50)] | None = None
-    loyalty_points: int = Field(0, ge=0)
+    tags: list[Label] = []
+    loyalty_tier: str | None = None
+    loyalty_points: int = 0
     accepts_marketing: bool = False
 
 
 class LineItemLine(Line):
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-    quantity: int = Field(1, ge=0)
+    title: Label
+    quantity: int = 1
     price: Money = Decimal("0.00")
-    sku: Annotated[str, StringConstraints(max_length=100)] | None = None
+    sku: str | None = None
 
 
 class OrderLine(Line):
     kind: Literal["order"]
     id: Id
     customer_id: Id
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    name: Label | None = None
     created_at: When
     total: Money
     currency: Currency | None = None
@@ -81,7 +82,7 @@ class SubscriptionLine(Line):
     id: Id
     customer_id: Id
     status: Label
-    product: Annotated[str, StringConstraints(max_length=500)] | None = None
+    product: str | None = None
     price: Money | None = None
     currency: Currency | None = None
     next_billing_at: When | None = None
@@ -98,8 +99,8 @@ class ContactLine(Line):
     id: Id
     customer_id: Id
     created_at: When
-    intent: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-    outcome: Annotated[str, StringConstraints(max_length=60)] | None = None
+    intent: Label
+    outcome: str | None = None
     granted: Granted | None = None
 
 

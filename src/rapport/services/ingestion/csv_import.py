@@ -58,7 +58,7 @@ def import_shopify_csv(
     (`parse_in_child` None); True or False chooses."""
     kind = kind.removeprefix("shopify-")
     with exports.open(kind, path) as export, fewer_gc_pauses():
-        with uow_factory() as uow:
+        with uow_factory(write=isinstance(merchant, str)) as uow:
             merchant_id, currency = merchant_of(uow, merchant)
             uow.commit()
         writer = _Batches(uow_factory, merchant_id, currency, rules, now)
@@ -107,7 +107,7 @@ class _Batches:
         imported = 0
         records = export.customers()
         while batch := list(islice(records, size)):
-            with self.uow_factory() as uow:
+            with self.uow_factory(write=True) as uow:
                 written = self._writer(uow).customers(batch, only_newer=False)
                 uow.commit()
             imported += len(written.row_ids)
@@ -172,7 +172,7 @@ class _OrderSink:
     def _transaction(self) -> IngestionWriter:
         if self._writer is None:
             self._open = ExitStack()
-            uow = self._open.enter_context(self.batches.uow_factory())
+            uow = self._open.enter_context(self.batches.uow_factory(write=True))
             self._cache = ExitStack()
             self._cache.enter_context(uow.bulk_orders.larger_cache())
             self._uow, self._writer = uow, self.batches._writer(uow)

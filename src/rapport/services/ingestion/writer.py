@@ -7,6 +7,11 @@ A record whose external id names one customer and whose e-mail belongs to anothe
 cannot both be that person. A record matched by neither is a new customer (keyed `email:<e-mail>` when it
 has no external id).
 
+**Validation.** Every record is checked against what the store can hold (`record.problem()`, the limits
+of `rapport.domain.limits_of_store`) before anything is written: a customer the store cannot hold is
+refused with the reason (`CustomerWrite.refused`), an order is left out and listed in `counts.refused`,
+so one bad record never fails the batch it came in.
+
 **Signals.** With `SignalRules`, a customer's loyalty tier (when the record does not state one) comes from
 its tags or metafields, its tags may mean an active or cancelled subscription (`shopify-tags:<id>`), and a
 recent order on a selling plan an active one (`shopify-plan:<id>`).
@@ -21,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
+from rapport.domain import limits_of_store as limits
 from rapport.domain.records import (
     BulkLine,
     BulkOrder,
@@ -77,6 +83,7 @@ class WriteCounts:
     orders: int = 0
     stale: int = 0  # records older than what the store holds, left alone
     orphans: list[str] = field(default_factory=list)  # orders whose customer is unknown (kept as guests)
+    refused: list[str] = field(default_factory=list)  # "order NAME: why", for orders the store cannot hold
 
 
 class IngestionWriter:
@@ -104,16 +111,23 @@ class IngestionWriter:
     def customers(self, batch: Sequence[CustomerRecord], *, only_newer: bool = True) -> CustomerWrite:
         """Upsert customers by the identity rule; with `only_newer`, one older than the stored is skipped."""
         result = CustomerWrite()
-        if not batch:
+        valid: list[tuple[int, CustomerRecord]] = []
+        for index, record in enumerate(batch):
+            problem = record.problem()
+            if problem is None:
+                valid.append((index, record))
+            else:
+                result.refused.append((index, problem))
+        if not valid:
             return result
         merchant_id = self.merchant_id
-        ids = {r.external_id for r in batch if r.external_id}
+        ids = {r.external_id for _, r in valid if r.external_id}
         known = self.uow.customers.ids_by_external_id(merchant_id=merchant_id, external_ids=ids)
-        emails = {normal_email(r.email) for r in batch if r.email}
+        emails = {normal_email(r.email) for _, r in valid if r.email}
         owners = self.uow.customers.owners_of_emails(merchant_id=merchant_id, emails=emails)
         keyed: list[tuple[int, str, CustomerRecord]] = []
         taken = set(known)  # external ids stored, or written by this batch
-        for index, record in enumerate(batch):
+        for index, record in valid:
             email = normal_email(record.email) or None
             key = _identity(record.external_id, email, taken, owners)
             if isinstance(key, tuple):
@@ -159,6 +173,8 @@ class IngestionWriter:
         tier = r.loyalty_tier
         if tier is None and self.rules is not None:
             tier = self.rules.loyalty_tier(r.tags, r.metafields)
+            if limits.text_problem(tier, "loyalty_tier", limits.LOYALTY_TIER_LENGTH):
+                tier = None  # a metafield value the store cannot hold as a tier names no tier
         if key == r.external_id and tier == r.loyalty_tier:
             return r
         return replace(r, external_id=key, loyalty_tier=tier)
@@ -183,10 +199,16 @@ class IngestionWriter:
 
     # -- orders ------------------------------------------------------------------------------------
 
-    def orders(self, batch: Sequence[OrderRecord], *, only_newer: bool = True) -> UpsertOutcome:
+    def orders(
+        self, batch: Sequence[OrderRecord], *, only_newer: bool = True, checked: bool = False
+    ) -> UpsertOutcome:
         """Upsert orders with their line items (replaced); one older than the stored one is skipped.
 
-        An order without `customer_id` is given its customer by external id, then by e-mail."""
+        An order without `customer_id` is given its customer by external id, then by e-mail; an order the
+        store cannot hold is left out and listed in `counts.refused` (`checked`: the caller has asked
+        every record's `problem()` already, as the JSONL import does to report the line)."""
+        if not checked:
+            batch = self._holdable(batch)
         fresh = list(batch)
         if only_newer and fresh:
             stored = self.uow.shopify.updated_at_of(
@@ -206,6 +228,16 @@ class IngestionWriter:
         if self.rules is not None and self.rules.selling_plans_mean_subscription:
             self._plan_subscriptions(fresh)
         return outcome
+
+    def _holdable(self, batch: Sequence[OrderRecord]) -> list[OrderRecord]:
+        holdable = []
+        for o in batch:
+            problem = o.problem()
+            if problem is None:
+                holdable.append(o)
+            else:
+                self.counts.refused.append(f"order {o.name or o.external_id}: {problem}")
+        return holdable
 
     def bulk_orders(self, orders: Sequence[BulkOrder], lines: Sequence[BulkLine]) -> int:
         """The flat form (CSV exports): customers found by e-mail, or created as `email:<e-mail>` stubs."""
@@ -260,7 +292,7 @@ class IngestionWriter:
                     customer_id=row_id,
                     status="active",
                     currency=o.currency,
-                    product=f"{line.title} ({line.selling_plan})",
+                    product=f"{line.title} ({line.selling_plan})"[: limits.TITLE_LENGTH],
                     price=line.price,
                 )
             )

@@ -1,0 +1,245 @@
+"""Concurrent load on a real `rapport serve`: how many parallel API requests the store holds.
+
+Makes a store in a temporary directory (`rapport init` + `rapport import examples/store.jsonl`) — an
+SQLite file by default, or a fresh schema on the PostgreSQL server at RAPPORT_BENCH_DATABASE_URL — starts
+`rapport serve` on a free loopback port, then sends `--requests` requests from `--concurrency` threads,
+all released at once: recorded triages (`"record": true`, which write), triage and draft previews, and
+customer cards. Prints requests, errors (by status or exception), p50 and p99 latency.
+
+Run: .venv/bin/python benchmarks/bench_concurrency.py [--requests 200] [--concurrency 200] [--workers 1]
+     RAPPORT_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import collections
+import contextlib
+import hashlib
+import hmac
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+RAPPORT = Path(sys.executable).with_name("rapport")
+STORE = ROOT / "examples" / "store.jsonl"
+NOW = "2026-11-20T12:00:00+00:00"
+# Customers of examples/store.jsonl with one of their orders (named tickets run find_summary/belongs_to).
+CUSTOMERS = [
+    ("dana.lee@example.com", "#1049"),
+    ("amara.adeyemi@example.com", None),
+    ("dev.chen@example.com", None),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def postgres_schema(url: str) -> Iterator[str]:
+    """A fresh schema on the server at `url`, dropped afterwards; yields a URL that uses it."""
+    schema = f"rapport_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield (
+            make_url(url)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+SECRET = "whsec_bench"
+SHOP = "bench.myshopify.com"  # the shop the merchant is bound to (`rapport init` with RAPPORT_SHOPIFY_SHOP)
+Request = tuple[str, str, dict[str, Any] | None, bytes | None, dict[str, str]]
+
+
+def webhook(i: int) -> Request:
+    """A signed `customers/create` delivery for a new customer (processed after the response: it writes)."""
+    payload = {"id": 90_000 + i, "email": f"hook{i}@example.com", "updated_at": "2026-11-01T00:00:00Z"}
+    body = json.dumps(payload).encode()
+    digest = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
+    headers = {
+        "X-Shopify-Hmac-Sha256": digest,
+        "X-Shopify-Topic": "customers/create",
+        "X-Shopify-Webhook-Id": f"w{i}",
+        "X-Shopify-Shop-Domain": SHOP,
+    }
+    return ("POST", "/webhooks/shopify", None, body, headers)
+
+
+def request_mix(n: int) -> list[Request]:
+    """`n` requests: 2 in 6 recorded triages (they write), 1 in 6 webhooks (written after the response),
+    the rest previews (triage, draft) and customer cards."""
+    out: list[Request] = []
+    for i in range(n):
+        email, order = CUSTOMERS[i % len(CUSTOMERS)]
+        body: dict[str, Any] = {"email": email, "message": f"My bowl set arrived chipped ({i})", "now": NOW}
+        if order and i % 2 == 0:
+            body["order"] = order
+        kind = i % 6
+        if kind in (0, 1):
+            out.append(("POST", "/v1/tickets/triage", {**body, "record": True}, None, {}))
+        elif kind == 2:
+            out.append(("POST", "/v1/tickets/triage", {**body, "intent": "damaged_item"}, None, {}))
+        elif kind == 3:
+            out.append(("POST", "/v1/tickets/draft", {**body, "intent": "damaged_item"}, None, {}))
+        elif kind == 4:
+            out.append(("GET", f"/v1/customers/{email}?now={NOW.replace('+', '%2B')}", None, None, {}))
+        else:
+            out.append(webhook(i))
+    return out
+
+
+def run_load(
+    base_url: str, n: int, concurrency: int, timeout: float = 60.0
+) -> tuple[list[float], collections.Counter[str], float]:
+    """Send the mix from `concurrency` threads released together: (latencies in ms of the 2xx answers,
+    errors by kind, seconds from the release to the last answer)."""
+    requests = request_mix(n)
+    latencies: list[float] = []
+    errors: collections.Counter[str] = collections.Counter()
+    lock = threading.Lock()
+    released: list[float] = []
+    start = threading.Barrier(concurrency, action=lambda: released.append(time.perf_counter()))
+
+    def worker(mine: list[Request]) -> None:
+        with httpx.Client(base_url=base_url, timeout=timeout) as client:
+            start.wait()
+            for method, path, body, content, headers in mine:
+                began = time.perf_counter()
+                try:
+                    response = client.request(method, path, json=body, content=content, headers=headers)
+                    outcome = None if response.is_success else f"HTTP {response.status_code}"
+                except httpx.HTTPError as exc:
+                    outcome = type(exc).__name__
+                took = (time.perf_counter() - began) * 1000
+                with lock:
+                    if outcome is None:
+                        latencies.append(took)
+                    else:
+                        errors[outcome] += 1
+
+    threads = [threading.Thread(target=worker, args=(requests[i::concurrency],)) for i in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors, time.perf_counter() - released[0]
+
+
+def webhook_outcomes(database_url: str) -> dict[str, object]:
+    """How many stored webhook deliveries ended in each status, and why one failed (if any did)."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT status, count(*), min(detail) FROM shopify_webhook_deliveries GROUP BY status")
+            )
+            return {
+                status: f"{count} ({detail})" if status == "failed" else count
+                for status, count, detail in rows
+            }
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def server(database_url: str, workdir: Path, workers: int) -> Iterator[str]:
+    """`rapport serve` over a store made with `rapport init` and `rapport import`; yields its base URL."""
+    env = {
+        **os.environ,
+        "RAPPORT_DATABASE_URL": database_url,
+        "RAPPORT_POLICY_PATH": str(workdir / "rapport.yaml"),
+        "RAPPORT_LLM_BASE_URL": "",
+        "RAPPORT_SHOPIFY_WEBHOOK_SECRET": SECRET,
+        "RAPPORT_SHOPIFY_SHOP": SHOP,
+    }
+    subprocess.run([RAPPORT, "init"], env=env, cwd=workdir, check=True, capture_output=True)
+    subprocess.run([RAPPORT, "import", str(STORE)], env=env, cwd=workdir, check=True, capture_output=True)
+    port = free_port()
+    log = (workdir / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [RAPPORT, "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        cwd=workdir,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"rapport serve exited: {(workdir / 'serve.log').read_text()[-2000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{base}/healthz", timeout=1).is_success:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError("rapport serve did not answer /healthz within 30 s")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=1, help="rapport serve --workers")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        pg = os.environ.get("RAPPORT_BENCH_DATABASE_URL")
+        url = stack.enter_context(postgres_schema(pg)) if pg else f"sqlite:///{tmp}/rapport.db"
+        base = stack.enter_context(server(url, Path(tmp), args.workers))
+        run_load(base, 12, 12)  # warm-up: the intent model and the merchant load on first use
+        latencies, errors, took = run_load(base, args.requests, args.concurrency)
+        time.sleep(1)  # webhooks are processed after their response
+        print(
+            f"database {make_url(url).get_backend_name()}; workers {args.workers}; "
+            f"{args.requests} requests from {args.concurrency} threads in {took:.2f}s: "
+            f"{sum(errors.values())} errors {dict(errors) or ''}; "
+            f"webhook deliveries {webhook_outcomes(url)}; "
+            f"p50 {percentile(latencies, 0.5):.0f} ms, p99 {percentile(latencies, 0.99):.0f} ms, "
+            f"mean {statistics.fmean(latencies) if latencies else float('nan'):.0f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()
