@@ -10,7 +10,7 @@ from functools import cached_property
 from fastapi import FastAPI
 
 from rapport.api.body_limit import BodyLimit
-from rapport.api.errors import install_error_handlers
+from rapport.api.errors import WEBHOOK_RESPONSES, install_error_handlers
 from rapport.api.tickets import ticket_router
 from rapport.api.webhooks import webhook_router
 from rapport.bootstrap import Rapport, build
@@ -59,7 +59,7 @@ def create_app(
     install_error_handlers(api)
     # Bodies are counted as they stream (chunked too), so no route ever holds more than the bound.
     api.add_middleware(BodyLimit, max_bytes=app.settings.max_request_bytes)
-    api.include_router(webhook_router(_Webhooks(app, clock)))
+    api.include_router(webhook_router(_Webhooks(app, clock)), responses=WEBHOOK_RESPONSES)
     api.include_router(ticket_router(app, clock=clock))
 
     @api.get("/healthz", response_model=HealthOut)

@@ -42,6 +42,7 @@ STATUS_BY_CODE: dict[str, int] = {
 DEFAULT_STATUS = 400  # an expected failure whose code is not listed above
 
 CODE_BY_STATUS: dict[int, str] = {
+    400: "bad_request",
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",
@@ -50,12 +51,23 @@ CODE_BY_STATUS: dict[int, str] = {
 
 _ERROR = {"model": ErrorBody}
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {**_ERROR, "description": "The body cannot be read (e.g. it is not UTF-8)"},
     404: {**_ERROR, "description": "Not found (an unknown route, or an unknown or foreign order)"},
+    413: {**_ERROR, "description": "The body is larger than RAPPORT_MAX_REQUEST_BYTES"},
     422: {**_ERROR, "description": "The request is invalid; the message names the field"},
     500: {**_ERROR, "description": "Unexpected failure (never a stack trace)"},
     503: {**_ERROR, "description": "The store is unavailable; try again later"},
 }
-"""The error responses every route documents in the OpenAPI schema."""
+"""The error responses every /v1 route documents in the OpenAPI schema."""
+
+WEBHOOK_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {**_ERROR, "description": "The delivery is not a JSON object Shopify sends"},
+    401: {**_ERROR, "description": "The X-Shopify-Hmac-Sha256 signature is missing or wrong"},
+    413: ERROR_RESPONSES[413],
+    500: ERROR_RESPONSES[500],
+    503: {**_ERROR, "description": "The delivery could not be stored; Shopify delivers it again later"},
+}
+"""The answers of POST /webhooks/shopify besides 200 (its route is in api/webhooks.py)."""
 
 
 def status_for(code: str) -> int:

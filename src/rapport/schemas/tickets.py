@@ -6,7 +6,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from rapport.domain import CustomerProfile, Decision, Entity, Signal, Ticket
+from rapport.domain import CustomerProfile, Decision, Entity, Intent, Signal, Ticket
 from rapport.schemas.customers import OUT, CustomerRef, OrderOut
 from rapport.schemas.decisions import DecisionFields
 from rapport.schemas.values import NO_NUL, InstantIn
@@ -24,9 +24,18 @@ class TicketIn(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     email: str = Field(min_length=3, max_length=320, pattern=EMAIL_PATTERN)
-    message: str = Field(max_length=200_000, pattern=NO_NUL)
+    # 50,000 characters: even written as \u escapes (12 bytes for an emoji), every valid ticket fits in
+    # the default RAPPORT_MAX_REQUEST_BYTES (1,000,000), so a valid body is never refused as too large.
+    message: str = Field(max_length=50_000, pattern=NO_NUL)
     order: str | None = Field(default=None, max_length=64, pattern=NO_NUL, examples=["#1042"])
-    intent: str | None = Field(default=None, max_length=64, pattern=NO_NUL, examples=["damaged_item"])
+    # Published as the list of intents; an unknown one is refused by triage (422 `unknown_intent`).
+    intent: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=NO_NUL,
+        examples=["damaged_item"],
+        json_schema_extra={"enum": [intent.value for intent in Intent]},
+    )
     now: InstantIn | None = None
     record: bool = Field(
         default=False,

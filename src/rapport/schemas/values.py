@@ -74,13 +74,22 @@ def _decimal_in(value: Any) -> Decimal:
 
 
 _INSTANT_SCHEMA = WithJsonSchema({"type": "string", "format": "date-time"})
+# What is read: the same, and only the supported years (the pattern says so to every client).
+_INSTANT_IN_SCHEMA = WithJsonSchema(
+    {
+        "type": "string",
+        "format": "date-time",
+        "pattern": r"^(19[7-9]\d|2[01]\d\d)-",
+        "examples": ["2026-11-20T12:00:00Z"],
+    }
+)
 _MONEY_SCHEMA = WithJsonSchema({"type": "string", "pattern": r"^-?\d+\.\d{2}$", "examples": ["42.00"]})
 
 Instant = Annotated[datetime, PlainSerializer(datetime.isoformat, return_type=str), _INSTANT_SCHEMA]
 """An instant as Rapport writes it: `datetime.isoformat()`, e.g. "2026-11-20T13:00:00+00:00"."""
 
 InstantIn = Annotated[
-    datetime, PlainValidator(_instant_in), PlainSerializer(datetime.isoformat), _INSTANT_SCHEMA
+    datetime, PlainValidator(_instant_in), PlainSerializer(datetime.isoformat), _INSTANT_IN_SCHEMA
 ]
 """An instant read from outside: see `parse_instant`."""
 
