@@ -61,13 +61,18 @@ def main() -> None:
         upgrade(engine)
         sessions = session_factory(engine)
 
-        def factory() -> UnitOfWork:
-            return UnitOfWork(sessions)
+        def factory(*, write: bool = False) -> UnitOfWork:
+            return UnitOfWork(sessions, write=write)
 
         path = Path(tmp) / "store.jsonl"
         records = StoreGenerator(seed=7, now=DEMO_NOW).write(path, args.customers)
         policy = default_policy()
-        app = build(Settings(database_url=url, _env_file=None), policy=policy, uow_factory=factory)
+        app = build(
+            Settings(database_url=url, _env_file=None),
+            policy=policy,
+            uow_factory=factory,
+            create_merchant=True,
+        )
         merchant = app.merchant
         start = time.perf_counter()
         report = import_jsonl(factory, path=path, merchant=merchant)

@@ -83,6 +83,7 @@ class Rapport:
     policy_override: Path | None = None
     _uow_factory: UnitOfWorkFactory | None = None
     _policy: Policy | None = None
+    create_merchant: bool = False  # tests and the demo: create the configured merchant when missing
 
     @property
     def merchant_slug(self) -> str:
@@ -105,8 +106,17 @@ class Rapport:
 
     @cached_property
     def merchant(self) -> MerchantContext:
-        """The configured merchant, created on first use with the policy's currency."""
-        return open_merchant(self.uow_factory, slug=self.settings.merchant, currency=self.policy.currency)
+        """The configured merchant (`RAPPORT_MERCHANT`), its currency following the policy's.
+
+        An unknown merchant raises `UnknownMerchant` (`rapport init` or `rapport merchant add` create
+        one); with `create_merchant` it is created, bound to `RAPPORT_SHOPIFY_SHOP` when that is set."""
+        return open_merchant(
+            self.uow_factory,
+            slug=self.settings.merchant,
+            currency=self.policy.currency,
+            create=self.create_merchant,
+            shop_domain=(self.settings.shopify_shop.strip() or None) if self.create_merchant else None,
+        )
 
     @cached_property
     def classifier(self) -> IntentClassifier:
@@ -153,7 +163,8 @@ class Rapport:
         return ShopifyCsvExports()
 
     def webhooks(self, *, clock: Callable[[], datetime] | None = None) -> WebhookService:
-        """Shopify webhooks for the configured merchant, verified with RAPPORT_SHOPIFY_WEBHOOK_SECRET."""
+        """Shopify webhooks for the configured merchant, verified with RAPPORT_SHOPIFY_WEBHOOK_SECRET;
+        only those of the shop the merchant is bound to are applied (the others are stored as rejected)."""
         from rapport.connectors.shopify.webhook_topics import ShopifyWebhookTopics
         from rapport.connectors.shopify.webhooks import ShopifyWebhookVerifier
         from rapport.services.webhooks import WebhookService
@@ -216,7 +227,15 @@ def build(
     policy_path: Path | None = None,
     policy: Policy | None = None,
     uow_factory: UnitOfWorkFactory | None = None,
+    create_merchant: bool = False,
 ) -> Rapport:
     """The application for `settings`; `policy_path` overrides the configured policy file, and tests or
-    the demo may hand in a `policy` and a `uow_factory` directly."""
-    return Rapport(settings=settings, policy_override=policy_path, _uow_factory=uow_factory, _policy=policy)
+    the demo may hand in a `policy` and a `uow_factory` directly, and create the configured merchant on
+    first use (`create_merchant`; entrypoints never do: an unknown merchant is an error)."""
+    return Rapport(
+        settings=settings,
+        policy_override=policy_path,
+        _uow_factory=uow_factory,
+        _policy=policy,
+        create_merchant=create_merchant,
+    )

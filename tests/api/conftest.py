@@ -20,6 +20,7 @@ from rapport.services.importing import import_jsonl
 from rapport.store.unit_of_work import UnitOfWork
 
 SECRET = "whsec_api"
+SHOP = "acme.myshopify.com"  # the default merchant's shop: its webhooks are the ones applied
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 STORE = Path(__file__).parents[1] / "cli" / "data" / "store.jsonl"  # Dana (VIP), Lena (first order), Sam
 
@@ -33,7 +34,12 @@ def make_app(uow_factory: Callable[[], UnitOfWork]) -> Callable[..., FastAPI]:
     """`make_app(policy=..., clock=...)`: the API app over the test database."""
 
     def make(*, policy: Policy | None = None, clock: Callable[[], datetime] = lambda: NOW) -> FastAPI:
-        app = build(settings(), policy=policy or default_policy(), uow_factory=uow_factory)
+        app = build(
+            settings(shopify_shop=SHOP),
+            policy=policy or default_policy(),
+            uow_factory=uow_factory,
+            create_merchant=True,
+        )
         return create_app(app, clock=clock)
 
     return make

@@ -15,9 +15,11 @@ from sqlalchemy import select
 
 from rapport.api import app_from_environment, create_app
 from rapport.bootstrap import build, policy_at
+from rapport.config import load_settings
 from rapport.domain.errors import InvalidInput
 from rapport.policy import PolicyError, default_policy_text
 from rapport.schemas import CustomerOut, DraftResponse, ErrorBody, HealthOut, TriageOut
+from rapport.services.setup import initialize
 from rapport.store.models import DecisionRecord
 from rapport.store.unit_of_work import UnitOfWork
 
@@ -151,6 +153,8 @@ def test_the_api_refuses_to_start_with_an_invalid_policy_naming_file_and_line(en
 
 def test_the_api_answers_in_the_currency_of_the_configured_policy(environment: Path) -> None:
     environment.write_text(default_policy_text().replace("currency: USD", "currency: EUR"))
+    # The merchant, created on purpose (`rapport init`).
+    initialize(build(load_settings()).uow_factory, merchant="default", policy_path=environment)
     client = TestClient(app_from_environment())
     assert client.get("/v1/customers/who@example.net").json()["currency"] == "EUR"
     triaged = client.post("/v1/tickets/triage", json={"email": "who@example.net", "message": "it broke"})

@@ -185,3 +185,26 @@ def test_an_order_name_over_64_characters_is_a_422(store_client: TestClient) -> 
 def test_the_published_schema_says_text_fields_hold_no_nul(make_app: Callable[..., FastAPI]) -> None:
     fields = make_app().openapi()["components"]["schemas"]["TicketIn"]["properties"]
     assert all("\\x00" in fields[name]["pattern"] for name in ("email", "message"))
+
+
+def test_a_message_over_50_000_characters_is_a_422_so_every_valid_ticket_fits_the_bound(
+    store_client: TestClient,
+) -> None:
+    response = store_client.post("/v1/tickets/triage", json={"email": DANA, "message": "a" * 50_001})
+    assert (response.status_code, response.json()["error"]["code"]) == (422, "invalid_request")
+
+
+def test_a_body_that_is_not_utf8_is_a_400_bad_request_error_body(store_client: TestClient) -> None:
+    response = store_client.post(
+        "/v1/tickets/triage", content=b"\xff\xfe{", headers={"Content-Type": "application/json"}
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "bad_request")
+
+
+def test_the_published_schema_lists_the_intents_and_the_supported_years(
+    make_app: Callable[..., FastAPI],
+) -> None:
+    schemas = make_app().openapi()["components"]["schemas"]["TicketIn"]["properties"]
+    intent = next(option for option in schemas["intent"]["anyOf"] if option.get("type") == "string")
+    now = next(option for option in schemas["now"]["anyOf"] if option.get("type") == "string")
+    assert ("damaged_item" in intent["enum"], now["pattern"]) == (True, r"^(19[7-9]\d|2[01]\d\d)-")

@@ -50,8 +50,18 @@ class FakeMerchantRepository(ports.MerchantRepository):
     def find(self, slug: str) -> Merchant | None:
         return self.state.merchants.get(slug)
 
-    def create(self, slug: str, *, currency: str, name: str | None = None) -> Merchant:
-        merchant = Merchant(id=len(self.state.merchants) + 1, slug=slug, currency=currency.upper())
+    def find_by_shop_domain(self, shop_domain: str) -> Merchant | None:
+        return next((m for m in self.state.merchants.values() if m.shop_domain == shop_domain), None)
+
+    def all(self) -> list[Merchant]:
+        return sorted(self.state.merchants.values(), key=lambda m: m.slug)
+
+    def create(
+        self, slug: str, *, currency: str, name: str | None = None, shop_domain: str | None = None
+    ) -> Merchant:
+        merchant = Merchant(
+            id=len(self.state.merchants) + 1, slug=slug, currency=currency.upper(), shop_domain=shop_domain
+        )
         self.state.merchants[slug] = merchant
         return merchant
 
@@ -59,6 +69,11 @@ class FakeMerchantRepository(ports.MerchantRepository):
         for slug, merchant in self.state.merchants.items():
             if merchant.id == merchant_id:
                 self.state.merchants[slug] = replace(merchant, currency=currency)
+
+    def set_shop_domain(self, merchant_id: int, shop_domain: str) -> None:
+        for slug, merchant in self.state.merchants.items():
+            if merchant.id == merchant_id:
+                self.state.merchants[slug] = replace(merchant, shop_domain=shop_domain)
 
 
 class FakeProfileRepository(ports.ProfileRepository):

@@ -39,8 +39,8 @@ def merchant_policy() -> Policy:
 
 
 def app_for(uow_factory: Callable[[], UnitOfWork]) -> Rapport:
-    settings = Settings(shopify_webhook_secret=SecretStr(SECRET))
-    return build(settings, policy=merchant_policy(), uow_factory=uow_factory)
+    settings = Settings(shopify_webhook_secret=SecretStr(SECRET), shopify_shop="acme.myshopify.com")
+    return build(settings, policy=merchant_policy(), uow_factory=uow_factory, create_merchant=True)
 
 
 def profile(app: Rapport, email: str) -> CustomerProfile:
@@ -95,6 +95,7 @@ def test_a_customer_webhook_honours_the_merchants_own_signal_rules(
         "X-Shopify-Hmac-Sha256": signature,
         "X-Shopify-Topic": "customers/create",
         "X-Shopify-Webhook-Id": "wh-7",
+        "X-Shopify-Shop-Domain": "acme.myshopify.com",
     }
     assert app.webhooks(clock=lambda: NOW).receive(headers, body).status == "processed"
     card = profile(app, "jon@example.com")

@@ -45,10 +45,10 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Callable[[], UnitOf
     upgrade(engine)
     sessions = session_factory(engine)
 
-    def make() -> UnitOfWork:
-        return UnitOfWork(sessions)
+    def make(*, write: bool = False) -> UnitOfWork:
+        return UnitOfWork(sessions, write=write)
 
-    merchant = open_merchant(make, slug="default", currency=default_policy().currency)
+    merchant = open_merchant(make, slug="default", currency=default_policy().currency, create=True)
     assert not import_jsonl(make, path=STORE, merchant=merchant.slug).errors
     return make, merchant
 

@@ -59,3 +59,33 @@ def test_an_invalid_existing_policy_is_refused_before_the_merchant_is_created(tm
     with pytest.raises(PolicyError, match=r"rapport\.yaml:1"):
         initialize(FakeUnitOfWorkFactory(store), merchant="acme", policy_path=policy_path)
     assert store.state.merchants == {}
+
+
+def test_init_binds_the_merchant_to_the_configured_shop(tmp_path: Path) -> None:
+    store = FakeStore()
+    initialize(
+        FakeUnitOfWorkFactory(store),
+        merchant="acme",
+        policy_path=tmp_path / "rapport.yaml",
+        shop_domain="acme.myshopify.com",
+    )
+    assert store.merchant("acme").shop_domain == "acme.myshopify.com"
+
+
+def test_init_binds_an_existing_merchant_without_a_shop(tmp_path: Path) -> None:
+    store = FakeStore().with_merchant("acme")
+    initialize(
+        FakeUnitOfWorkFactory(store),
+        merchant="acme",
+        policy_path=tmp_path / "rapport.yaml",
+        shop_domain="acme.myshopify.com",
+    )
+    assert store.merchant("acme").shop_domain == "acme.myshopify.com"
+
+
+def test_init_without_a_shop_leaves_the_merchant_unbound(tmp_path: Path) -> None:
+    store = FakeStore()
+    initialize(
+        FakeUnitOfWorkFactory(store), merchant="acme", policy_path=tmp_path / "rapport.yaml", shop_domain=""
+    )
+    assert store.merchant("acme").shop_domain is None

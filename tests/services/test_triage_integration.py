@@ -35,7 +35,7 @@ def eur_policy() -> Policy:
 
 def load_store(uow_factory: Units, policy: Policy) -> MerchantContext:
     """Dana (VIP, #9001 and #8001), Lena (first order #9100) and Sam (subscriber) in merchant "default"."""
-    merchant = open_merchant(uow_factory, slug="default", currency=policy.currency)
+    merchant = open_merchant(uow_factory, slug="default", currency=policy.currency, create=True)
     assert not import_jsonl(uow_factory, path=STORE, merchant=merchant.slug).errors
     return merchant
 
@@ -150,7 +150,7 @@ def test_a_ticket_about_no_order_is_recorded_without_one(
 
 def test_a_merchant_created_in_usd_follows_its_eur_policy_end_to_end(uow_factory: Units) -> None:
     # The defect: after `rapport init` with an EUR policy the card said "40.00 USD", the offer "€40.00".
-    open_merchant(uow_factory, slug="default", currency="USD")
+    open_merchant(uow_factory, slug="default", currency="USD", create=True)
     merchant = load_store(uow_factory, eur_policy())
     assert merchant.currency == "EUR"
     result = triage(

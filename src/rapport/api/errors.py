@@ -22,6 +22,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "invalid_input": 422,
     "unknown_intent": 422,
     "unknown_order": 404,
+    "unknown_merchant": 404,
     "policy_invalid": 422,
     "store_unavailable": 503,
     "record_refused": 422,

@@ -68,7 +68,7 @@ class Showcase:
 def demo_app(database: Path) -> Rapport:
     """The application on the demo's own SQLite file, with the packaged default policy."""
     settings = Settings(database_url=f"sqlite:///{database}", _env_file=None)  # type: ignore[call-arg]
-    return build(settings, policy=default_policy())
+    return build(settings, policy=default_policy(), create_merchant=True)
 
 
 def run_showcase(

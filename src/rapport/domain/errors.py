@@ -40,3 +40,10 @@ class RecordRefused(RapportError):
     retry the other records without it."""
 
     code = "record_refused"
+
+
+class UnknownMerchant(RapportError):
+    """`RAPPORT_MERCHANT` (or a name given) is no merchant in the store: merchants are created on purpose
+    (`rapport init`, `rapport merchant add`), never by a typo."""
+
+    code = "unknown_merchant"

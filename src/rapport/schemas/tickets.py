@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Annotated, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from rapport.domain import CustomerProfile, Decision, Entity, Intent, Signal, Ticket
 from rapport.schemas.customers import OUT, CustomerRef, OrderOut
@@ -12,6 +12,14 @@ from rapport.schemas.decisions import DecisionFields
 from rapport.schemas.values import NO_NUL, InstantIn
 
 EMAIL_PATTERN = r"^[^@\s\x00]+@[^@\s\x00]+$"
+
+IntentName = Annotated[
+    str,
+    Field(max_length=64, pattern=NO_NUL),
+    WithJsonSchema({"type": "string", "enum": [intent.value for intent in Intent]}),
+]
+"""An intent as a client names it: published as the list of intents; an unknown one is refused by
+triage itself (422 `unknown_intent`, with the list)."""
 
 
 class TicketIn(BaseModel):
@@ -28,14 +36,7 @@ class TicketIn(BaseModel):
     # the default RAPPORT_MAX_REQUEST_BYTES (1,000,000), so a valid body is never refused as too large.
     message: str = Field(max_length=50_000, pattern=NO_NUL)
     order: str | None = Field(default=None, max_length=64, pattern=NO_NUL, examples=["#1042"])
-    # Published as the list of intents; an unknown one is refused by triage (422 `unknown_intent`).
-    intent: str | None = Field(
-        default=None,
-        max_length=64,
-        pattern=NO_NUL,
-        examples=["damaged_item"],
-        json_schema_extra={"enum": [intent.value for intent in Intent]},
-    )
+    intent: IntentName | None = Field(default=None, examples=["damaged_item"])
     now: InstantIn | None = None
     record: bool = Field(
         default=False,

@@ -30,9 +30,15 @@ def connected(server: FakeShopifyServer, tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("RAPPORT_DATABASE_URL", f"sqlite:///{tmp_path / 'r.db'}")
     monkeypatch.setenv("RAPPORT_SHOPIFY_API_BASE_URL", server.admin_url)
     monkeypatch.setenv("RAPPORT_SHOPIFY_ACCESS_TOKEN", "shpat_fake")
-    from rapport.policy import default_policy_text
+    from rapport.services.setup import initialize
+    from rapport.store.unit_of_work import units_of_work
 
-    (tmp_path / "rapport.yaml").write_text(default_policy_text(), encoding="utf-8")
+    # `rapport init`: the default policy, and the merchant created on purpose.
+    initialize(
+        units_of_work(f"sqlite:///{tmp_path / 'r.db'}"),
+        merchant="default",
+        policy_path=tmp_path / "rapport.yaml",
+    )
 
 
 @pytest.mark.usefixtures("connected")

@@ -67,7 +67,7 @@ def test_the_webhook_secret_never_shows_in_the_reprs(uow_factory) -> None:  # no
 
     settings = Settings(shopify_webhook_secret=SecretStr("whsec_hidden"))
     verifier = ShopifyWebhookVerifier(settings.shopify_webhook_secret)
-    app = build(settings, policy=default_policy(), uow_factory=uow_factory)
+    app = build(settings, policy=default_policy(), uow_factory=uow_factory, create_merchant=True)
     service = app.webhooks()
     assert "whsec_hidden" not in repr(verifier)
     assert "whsec_hidden" not in repr(service.verifier)
