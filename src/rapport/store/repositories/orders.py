@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, case, delete, or_, select
+from sqlalchemy import ColumnElement, Row, Select, delete, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from rapport.domain import LineItem, OrderSummary
@@ -62,13 +62,16 @@ class OrderRepository:
         """The order named "#1042" (or "1042"), else the one whose external id is "1042"."""
         ref = name_or_id.strip()
         bare = ref.lstrip("#")
-        names = {ref, f"#{bare}"}
-        query = (
-            summary_query()
-            .where(Order.merchant_id == merchant_id, or_(Order.name.in_(names), Order.external_id == bare))
-            .order_by(case((Order.name.in_(names), 0), else_=1), Order.created_at.desc())
-            .limit(1)
-        )
+        names = sorted({ref, f"#{bare}"})
+        # Two searches, each on the index of all its equality conditions: (merchant_id, name) and
+        # (merchant_id, external_id). One WHERE with "name IN (...) OR external_id = ..." made SQLite
+        # read every order of the merchant through the merchant_id prefix of the name index.
+        by_name = summary_query().add_columns(literal(0).label("rank"))
+        by_name = by_name.where(Order.merchant_id == merchant_id, Order.name.in_(names))
+        by_id = summary_query().add_columns(literal(1).label("rank"))
+        by_id = by_id.where(Order.merchant_id == merchant_id, Order.external_id == bare)
+        found_orders = union_all(by_name, by_id).subquery("found_orders")
+        query = select(found_orders).order_by(found_orders.c.rank, found_orders.c.created_at.desc()).limit(1)
         found = self.summaries(query)
         return found[0] if found else None
 
