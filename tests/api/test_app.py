@@ -18,13 +18,18 @@ from rapport.policy import default_policy
 from rapport.store.database import make_engine, session_factory
 from rapport.store.unit_of_work import factory_for
 
-from .conftest import NOW, SECRET, settings
+from .conftest import NOW, SECRET, SHOP, settings
 
 
 def post(client: TestClient, payload: object, *, topic: str = "customers/create", secret: str = SECRET):  # noqa: ANN201
     body = json.dumps(payload).encode()
     digest = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-    headers = {"X-Shopify-Hmac-Sha256": digest, "X-Shopify-Topic": topic, "X-Shopify-Webhook-Id": "w-1"}
+    headers = {
+        "X-Shopify-Hmac-Sha256": digest,
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Webhook-Id": "w-1",
+        "X-Shopify-Shop-Domain": SHOP,
+    }
     return client.post("/webhooks/shopify", content=body, headers=headers)
 
 
@@ -66,7 +71,7 @@ def test_a_repeated_delivery_is_answered_as_a_duplicate(client: TestClient) -> N
 def test_a_webhook_that_cannot_be_stored_is_answered_503_so_shopify_retries(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'never-migrated.db'}")  # no tables: every write fails
     sessions = session_factory(engine)
-    app = build(settings(), policy=default_policy(), uow_factory=factory_for(sessions))
+    app = build(settings(), policy=default_policy(), uow_factory=factory_for(sessions), create_merchant=True)
     broken = TestClient(create_app(app, clock=lambda: NOW))
     response = post(broken, CUSTOMER)
     assert (response.status_code, response.json()["error"]["code"]) == (503, "store_unavailable")
@@ -134,6 +139,7 @@ def test_the_app_served_by_uvicorn_on_loopback_accepts_a_webhook(make_app: Calla
             "X-Shopify-Hmac-Sha256": digest,
             "X-Shopify-Topic": "customers/create",
             "X-Shopify-Webhook-Id": "u",
+            "X-Shopify-Shop-Domain": SHOP,
         }
         url = f"http://127.0.0.1:{sock.getsockname()[1]}/webhooks/shopify"
         assert httpx.post(url, content=body, headers=headers).json()["outcome"] == "stored"

@@ -1,9 +1,16 @@
-"""Shopify webhooks as a use case: accept (verify, store once, commit) and process (apply, idempotently).
+"""Shopify webhooks as a use case: accept (verify, bind to the merchant, store once, commit) and process
+(apply, idempotently).
 
 The API route calls `accept` in the request and `process` right after the response (Shopify wants an
 answer within 5 seconds); `receive` does both (tests, embedded use). Verifying and reading a delivery and
 what each topic means come from the connector (`WebhookVerifier`, `WebhookTranslator`); every change goes
 through the ingestion writer, with the merchant's signal rules.
+
+Shopify signs every shop's webhooks with the same app secret, so a valid signature does not say whose
+data a delivery is. A delivery is applied only when its shop (`X-Shopify-Shop-Domain`, and the body's
+own `shop_domain` where it has one: the two must agree) is the one this service's merchant is bound to;
+any other is stored as `rejected` — its headers and the reason, not the other shop's data — and
+changes nothing.
 """
 
 from __future__ import annotations
@@ -13,22 +20,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from rapport.domain.errors import RapportError
+from rapport.domain.errors import InvalidInput, RapportError
+from rapport.domain.merchant import shop_domain as normal_shop_domain
 from rapport.domain.signals import SignalRules
-from rapport.services.ingestion.merchant import Merchant, merchant_of
-from rapport.services.ingestion.ports import WebhookTranslator, WebhookVerifier
+from rapport.services.ingestion.ports import Delivery, WebhookTranslator, WebhookVerifier
 from rapport.services.ingestion.writer import IngestionWriter
+from rapport.services.merchants import MerchantContext
 from rapport.services.ports import UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)
 class Receipt:
-    """What happened to a delivery: `stored` (new), `duplicate` (seen before) — and its row id."""
+    """What happened to a delivery: `stored` (new), `duplicate` (seen before), `rejected` (another shop's:
+    stored as rejected, changed nothing) — and its row id."""
 
     outcome: str
     delivery_id: int | None
     topic: str
-    status: str  # received, processed, ignored, failed
+    status: str  # received, processed, ignored, failed, rejected
 
     @property
     def needs_processing(self) -> bool:
@@ -36,13 +45,13 @@ class Receipt:
 
 
 class WebhookService:
-    """Verifies, stores once and processes webhooks for one merchant."""
+    """Verifies, binds to its merchant, stores once and processes the webhooks of one merchant's shop."""
 
     def __init__(
         self,
         uow_factory: UnitOfWorkFactory,
         *,
-        merchant: Merchant,
+        merchant: MerchantContext,
         verifier: WebhookVerifier,
         topics: WebhookTranslator,
         rules: SignalRules,
@@ -62,39 +71,82 @@ class WebhookService:
 
     def accept(self, headers: Mapping[str, str], body: bytes) -> Receipt:
         """Verify and store the delivery (committed). A store that cannot take it raises
-        `StoreUnavailable`, so that the sender retries: a valid webhook is stored or retried, never lost."""
+        `StoreUnavailable`, so that the sender retries: a valid webhook is stored or retried, never lost.
+
+        A delivery from a shop that is not this merchant's is stored as `rejected` (without its body)."""
         delivery = self.verifier.verify(headers, body)
         with self.uow_factory(write=True) as uow:
-            merchant_id, _ = merchant_of(uow, self.merchant)
+            why_not = self._not_ours(uow, delivery)
+            if why_not is not None:
+                row_id = uow.shopify.insert_delivery(
+                    self._row(delivery, merchant_id=None, payload={}, status="rejected", detail=why_not)
+                )
+                uow.commit()
+                return Receipt("rejected", row_id, delivery.topic, "rejected")
             row_id = uow.shopify.insert_delivery(
-                {
-                    "merchant_id": merchant_id,
-                    "delivery_key": delivery.key,
-                    "webhook_id": delivery.webhook_id,
-                    "topic": delivery.topic,
-                    "shop_domain": delivery.shop_domain,
-                    "received_at": self.clock(),
-                    "payload": delivery.payload,
-                    "status": "received",
-                },
+                self._row(delivery, merchant_id=self.merchant.id, payload=delivery.payload)
             )
             if row_id is not None:
                 uow.commit()
                 return Receipt("stored", row_id, delivery.topic, "received")
             seen = uow.shopify.find_delivery(
-                merchant_id=merchant_id, topic=delivery.topic, delivery_key=delivery.key
+                merchant_id=self.merchant.id, topic=delivery.topic, delivery_key=delivery.key
             )
             found_id, status = (seen.id, seen.status) if seen else (None, "processed")
         return Receipt("duplicate", found_id, delivery.topic, status)
+
+    def _not_ours(self, uow: UnitOfWork, delivery: Delivery) -> str | None:
+        """Why the delivery is not this merchant's to apply, or None when it is."""
+        if not delivery.shop_domain:
+            return "no X-Shopify-Shop-Domain header: the shop is unknown"
+        try:
+            shop = normal_shop_domain(delivery.shop_domain)
+        except InvalidInput as exc:
+            return f"X-Shopify-Shop-Domain: {exc.message}"
+        named = delivery.payload_shop_domain
+        if named is not None and named.strip().lower() != shop:
+            return f"the body's shop_domain {named[:255]!r} is not the X-Shopify-Shop-Domain {shop}"
+        owner = uow.merchants.find_by_shop_domain(shop)
+        if owner is None:
+            return f"shop {shop} is no merchant's (bind it: `rapport merchant add NAME --shop-domain {shop}`)"
+        if owner.id != self.merchant.id:
+            return f"shop {shop} is merchant {owner.slug!r}'s, not {self.merchant.slug!r}'s (served here)"
+        return None
+
+    def _row(
+        self,
+        delivery: Delivery,
+        *,
+        merchant_id: int | None,
+        payload: dict[str, Any],
+        status: str = "received",
+        detail: str | None = None,
+    ) -> dict[str, Any]:
+        now = self.clock()
+        return {
+            "merchant_id": merchant_id,
+            "delivery_key": delivery.key,
+            "webhook_id": delivery.webhook_id,
+            "topic": delivery.topic,
+            "shop_domain": delivery.shop_domain,
+            "received_at": now,
+            "payload": payload,
+            "status": status,
+            "detail": detail,
+            "processed_at": now if status == "rejected" else None,
+        }
 
     def process(self, delivery_id: int) -> Receipt:
         """Apply a stored delivery to the store, once; its status records the result."""
         with self.uow_factory(write=True) as uow:
             row = uow.shopify.delivery(delivery_id)
             if row is None or row.status in ("processed", "ignored"):
+                # Processed already: processing it again changes nothing (not even its status).
                 status = row.status if row else "processed"
                 return Receipt("duplicate", delivery_id, row.topic if row else "", status)
-            topic, merchant_id, payload = row.topic, row.merchant_id, dict(row.payload)
+            if row.status == "rejected" or row.merchant_id != self.merchant.id:
+                return Receipt("rejected", delivery_id, row.topic, row.status)
+            topic, merchant_id, payload = row.topic, self.merchant.id, dict(row.payload)
             if self.topics.effect(topic) is None:
                 uow.shopify.mark_delivery(
                     delivery_id, status="ignored", detail=f"topic {topic!r} is not handled", at=self.clock()
@@ -119,9 +171,8 @@ class WebhookService:
     ) -> str:
         """One delivery's change; returns a one-line description (stored on the delivery)."""
         effect = self.topics.effect(topic)
-        _, currency = merchant_of(uow, self.merchant)
         writer = IngestionWriter(
-            uow, merchant_id=merchant_id, currency=currency, now=self.clock(), rules=self.rules
+            uow, merchant_id=merchant_id, currency=self.merchant.currency, now=self.clock(), rules=self.rules
         )
         if effect == "order":
             order, embedded = self.topics.order(payload)
@@ -159,6 +210,7 @@ class WebhookService:
                 needles=[email or "", f'"id": {external_id}' if external_id else ""],
                 keep_id=delivery_id,
             )
+            uow.shopify.redact_delivery(delivery_id)  # the request itself names the customer too
             return f"customer redacted: {deleted} row(s) deleted, {scrubbed} stored payload(s) scrubbed"
         if effect == "data_request":
             # Rapport cannot mail the merchant: the request stays on the delivery (`rapport shopify status`).

@@ -1,6 +1,7 @@
 """The Shopify connector's tables, on the store's `Base`: webhook deliveries and sync state.
 
-Created by migration `0002_shopify` (rapport/store/migrations/versions/0002_shopify.py).
+Created by migration `0002_shopify` (rapport/store/migrations/versions/0002_shopify.py); `0003` lets a
+rejected delivery belong to no merchant.
 """
 
 from __future__ import annotations
@@ -24,14 +25,16 @@ class WebhookDelivery(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id", ondelete="CASCADE"))
+    # None: rejected, from a shop that is not this merchant's (unknown, or another merchant's); such a
+    # delivery keeps its headers and why it was rejected, not the other shop's data.
+    merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id", ondelete="CASCADE"))
     delivery_key: Mapped[str] = mapped_column(String(100))  # X-Shopify-Event-Id, else X-Shopify-Webhook-Id
     webhook_id: Mapped[str] = mapped_column(String(100))
     topic: Mapped[str] = mapped_column(String(60))
     shop_domain: Mapped[str | None] = mapped_column(String(255))
     received_at: Mapped[datetime]
     payload: Mapped[dict[str, Any]]
-    status: Mapped[str] = mapped_column(String(20))  # received, processed, ignored, failed
+    status: Mapped[str] = mapped_column(String(20))  # received, processed, ignored, failed, rejected
     processed_at: Mapped[datetime | None]
     detail: Mapped[str | None] = mapped_column(Text)
 

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,9 @@ from pydantic import SecretStr
 
 from rapport.connectors.shopify.errors import WebhookRejected, WebhookUnauthorized
 from rapport.connectors.shopify.webhook_topics import ShopifyWebhookTopics
-from rapport.connectors.shopify.webhooks import ShopifyWebhookVerifier
+from rapport.connectors.shopify.webhooks import ShopifyWebhookVerifier, parse_delivery
 from rapport.domain.signals import SignalRules
+from rapport.services.merchants import open_merchant
 from rapport.services.webhooks import WebhookService
 from rapport.store.unit_of_work import UnitOfWork
 
@@ -35,7 +37,7 @@ def headers(body: bytes, topic: str, webhook_id: str = "wh-1", **extra: str) -> 
         "X-Shopify-Hmac-Sha256": signed(body),
         "X-Shopify-Topic": topic,
         "X-Shopify-Webhook-Id": webhook_id,
-        "X-Shopify-Shop-Domain": "acme.myshopify.com",
+        "X-Shopify-Shop-Domain": SHOP,
         **extra,
     }
 
@@ -66,16 +68,24 @@ def order_payload(*, updated_at: str = "2026-11-10T10:00:00Z", financial: str = 
     }
 
 
+SHOP = "acme.myshopify.com"
+
+
 def webhook_service(
-    uow_factory: Callable[[], UnitOfWork], rules: SignalRules | None = None, secret: str = SECRET
+    uow_factory: Callable[[], UnitOfWork],
+    rules: SignalRules | None = None,
+    secret: str = SECRET,
+    clock: Callable[[], datetime] = lambda: NOW,
 ) -> WebhookService:
+    """The webhooks of merchant `default`, bound to the shop SHOP."""
+    merchant = open_merchant(uow_factory, slug="default", currency="USD", create=True, shop_domain=SHOP)
     return WebhookService(
         uow_factory,
-        merchant="default",
+        merchant=merchant,
         verifier=ShopifyWebhookVerifier(SecretStr(secret)),
         topics=ShopifyWebhookTopics(),
         rules=rules or SignalRules(),
-        clock=lambda: NOW,
+        clock=clock,
     )
 
 
@@ -196,3 +206,33 @@ def test_shop_redact_deletes_the_merchants_data(receiver: WebhookService, uow_fa
     deliver(receiver, order_payload(), "orders/create", "a")
     deliver(receiver, {"shop_id": 1, "shop_domain": "acme.myshopify.com"}, "shop/redact", "b")
     assert profile_of(uow_factory, "jon@example.com").is_known is False
+
+
+@pytest.mark.parametrize(
+    "header", ["X-Shopify-Webhook-Id", "X-Shopify-Topic", "X-Shopify-Event-Id", "X-Shopify-Shop-Domain"]
+)
+def test_an_over_long_header_is_rejected_naming_it_before_the_store(header: str) -> None:
+    # A 5,000-character X-Shopify-Webhook-Id or topic reached PostgreSQL and gave a 500.
+    body = json.dumps(order_payload()).encode()
+    too_long = {**headers(body, "orders/create"), header: "x" * 5000}
+    with pytest.raises(WebhookRejected, match=rf"{header} \(5000 characters, at most \d+\)"):
+        parse_delivery(too_long, body)
+
+
+def test_headers_as_long_as_the_store_keeps_are_accepted() -> None:
+    body = json.dumps(order_payload()).encode()
+    longest = {
+        **headers(body, "t" * 60, "w" * 100),
+        "X-Shopify-Event-Id": "e" * 100,
+        "X-Shopify-Shop-Domain": "s" * 255,
+    }
+    delivery = parse_delivery(longest, body)
+    assert (len(delivery.topic), len(delivery.key), len(delivery.shop_domain or "")) == (60, 100, 255)
+
+
+def test_an_over_long_header_leaves_nothing_in_the_store(receiver: WebhookService, uow_factory) -> None:  # noqa: ANN001
+    body = json.dumps(order_payload()).encode()
+    with pytest.raises(WebhookRejected):
+        receiver.receive(headers(body, "orders/create", webhook_id="w" * 5000), body)
+    with uow_factory() as uow:
+        assert uow.shopify.count("webhooks", merchant_id=receiver.merchant.id) == 0

@@ -36,6 +36,16 @@ def verify_hmac(body: bytes, header: str | None, secret: SecretStr | str) -> Non
         raise WebhookUnauthorized("X-Shopify-Hmac-Sha256 does not match the body")
 
 
+# The longest value each header may have (the store's columns: longer values are refused here, as a 400,
+# and never reach the database).
+HEADER_LIMITS = {
+    "X-Shopify-Topic": 60,
+    "X-Shopify-Webhook-Id": 100,
+    "X-Shopify-Event-Id": 100,
+    "X-Shopify-Shop-Domain": 255,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """One verified delivery: who sent it, what it is about, and its body."""
@@ -43,7 +53,7 @@ class Delivery:
     topic: str
     webhook_id: str
     event_id: str | None
-    shop_domain: str | None
+    shop_domain: str | None  # X-Shopify-Shop-Domain
     payload: dict[str, Any]
 
     @property
@@ -51,19 +61,30 @@ class Delivery:
         # The event id is the same for every retry of one event; older deliveries only carry the webhook id.
         return self.event_id or self.webhook_id
 
+    @property
+    def payload_shop_domain(self) -> str | None:
+        """The shop the body itself names (`shop_domain` of the privacy topics: customers/redact,
+        customers/data_request, shop/redact); None when the body names none."""
+        value = self.payload.get("shop_domain")
+        if value is None or value == "":
+            return None
+        return value if isinstance(value, str) else json.dumps(value)
+
 
 def parse_delivery(headers: Mapping[str, str], body: bytes) -> Delivery:
     """Read the headers and JSON body of a verified delivery; WebhookRejected names what is wrong."""
     lower = {k.lower(): v for k, v in headers.items()}
-    topic = lower.get("x-shopify-topic", "").strip()
-    webhook_id = lower.get("x-shopify-webhook-id", "").strip()
-    missing = [
-        name
-        for name, value in (("X-Shopify-Topic", topic), ("X-Shopify-Webhook-Id", webhook_id))
-        if not value
-    ]
+    values = {name: lower.get(name.lower(), "").strip() for name in HEADER_LIMITS}
+    missing = [name for name in ("X-Shopify-Topic", "X-Shopify-Webhook-Id") if not values[name]]
     if missing:
         raise WebhookRejected(f"missing header(s): {', '.join(missing)}")
+    too_long = [
+        f"{name} ({len(values[name])} characters, at most {limit})"
+        for name, limit in HEADER_LIMITS.items()
+        if len(values[name]) > limit
+    ]
+    if too_long:
+        raise WebhookRejected(f"header(s) too long: {', '.join(too_long)}")
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -71,10 +92,10 @@ def parse_delivery(headers: Mapping[str, str], body: bytes) -> Delivery:
     if not isinstance(payload, dict):
         raise WebhookRejected("the body must be a JSON object")
     return Delivery(
-        topic=topic,
-        webhook_id=webhook_id,
-        event_id=lower.get("x-shopify-event-id") or None,
-        shop_domain=lower.get("x-shopify-shop-domain") or None,
+        topic=values["X-Shopify-Topic"],
+        webhook_id=values["X-Shopify-Webhook-Id"],
+        event_id=values["X-Shopify-Event-Id"] or None,
+        shop_domain=values["X-Shopify-Shop-Domain"] or None,
         payload=payload,
     )
 

@@ -106,6 +106,14 @@ class ShopifyRepository:
         result: Any = self.session.execute(stmt)
         return int(result.rowcount or 0)
 
+    def redact_delivery(self, delivery_id: int) -> None:
+        """Replace one delivery's stored payload with the redaction marker (a redaction's own request)."""
+        self.session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == delivery_id)
+            .values(payload={"redacted": True})
+        )
+
     def delete_merchant_data(self, *, merchant_id: int) -> None:
         """shop/redact: everything of the merchant goes (every merchant-scoped table cascades)."""
         self.session.execute(delete(Merchant).where(Merchant.id == merchant_id))
