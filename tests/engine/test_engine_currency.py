@@ -164,3 +164,22 @@ def test_a_bad_rate_is_reported_with_its_file_and_line(rates: str, message: str)
         str(issue).startswith(f"rapport.yaml:{line}:") and message in str(issue)
         for issue in raised.value.issues
     ), str(raised.value)
+
+
+def test_a_policy_in_yen_grants_whole_yen() -> None:
+    policy = a_policy(
+        currency="JPY", resolutions=resolutions_for(DAMAGED, {"offer": "store_credit", "amount": 15.5})
+    )
+    offer = decide(a_ticket(), a_customer(), policy, NOW).resolution
+    assert (offer.amount, offer.currency) == (Decimal("15"), "JPY")
+
+
+def test_a_refund_capped_at_a_yen_order_s_value_is_in_whole_yen() -> None:
+    policy = a_policy(
+        resolutions=resolutions_for(DAMAGED, {"offer": "partial_refund", "amount": "order.total * 2.0"}),
+        currency_rates=RATES,
+    )
+    offer = decide(
+        a_ticket(order=an_order(total="100.50", currency="JPY")), a_customer(), policy, NOW
+    ).resolution
+    assert (offer.amount, offer.currency, offer.capped_by) == (Decimal("100"), "JPY", "order.total")

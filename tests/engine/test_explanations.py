@@ -121,6 +121,11 @@ def test_a_spent_budget_escalates_naming_the_budget_and_the_customer_is_told_a_t
             "a teammate needs to approve the store_credit",
         ),
         (
+            {"offer": "store_credit", "amount": 0},
+            "Escalated: the rule's amount 0 is not a positive sum of money",
+            "a teammate will work out the right amount",
+        ),
+        (
             {"offer": "refund", "amount": "-5.0"},
             "Escalated: the rule's amount -5.0 is not a positive sum of money",
             "a teammate will work out the right amount",
@@ -146,7 +151,15 @@ def test_a_spent_budget_escalates_naming_the_budget_and_the_customer_is_told_a_t
             "a teammate needs to approve a discount",
         ),
     ],
-    ids=["rounds-to-nothing", "negative", "cannot-compute", "infinite", "negative-percent", "tiny-percent"],
+    ids=[
+        "rounds-to-nothing",
+        "zero",
+        "negative",
+        "cannot-compute",
+        "infinite",
+        "negative-percent",
+        "tiny-percent",
+    ],
 )
 def test_an_amount_that_cannot_be_granted_escalates_with_the_reason(
     rule: dict[str, Any], line: str, reason: str
@@ -252,3 +265,18 @@ def test_a_converted_offer_states_the_rate_and_both_amounts() -> None:
         "Converted 100.00 USD to 92.59 EUR at 1 EUR = 1.08 USD (currency_rates.EUR)",
     ]
     assert (decision.resolution.amount, decision.resolution.currency) == (Decimal("92.59"), "EUR")
+
+
+def test_a_spent_budget_on_a_foreign_order_escalates_without_converting_nothing() -> None:
+    policy = a_policy(
+        resolutions=resolutions_for(DAMAGED, {"offer": "store_credit", "amount": 10}),
+        currency_rates={"EUR": 1.08},
+    )
+    customer = a_customer(credits_last_90d=Decimal("50.00"))
+    decision = decide(a_ticket(order=an_order(total="90.00", currency="EUR")), customer, policy, NOW)
+    assert resolution_lines(decision) == [
+        "Offer store_credit 10.00 USD by resolutions.damaged_item[0] (always)",
+        "Capped at 0.00 USD by limits.default.credit_budget_90d (50.00 USD already granted in 90 days)",
+        "Escalated: nothing left to grant under limits.default.credit_budget_90d",
+    ]
+    assert decision.resolution.currency == "EUR"

@@ -302,6 +302,8 @@ USD_ORDER = ("640.00", "USD")
 @example(case=Case("discount_code", "0.004", BASE))
 @example(case=Case("discount_code", "10.0", BASE))
 @example(case=Case("discount_code", "10.01", BASE))
+@example(case=Case("discount_code", "7.019", BASE))  # rounded down: 7.01, not 7.02
+@example(case=Case("store_credit", "7.019", BASE))
 @example(case=Case("discount_code", "50.0", {**BASE, "max_discount_percent": "0"}))
 @example(case=Case("refund", "-1e+27", BASE, order=USD_ORDER))
 @example(case=Case("refund", "1e+300", BASE, order=USD_ORDER))
@@ -376,3 +378,60 @@ def test_a_draft_that_is_not_a_usable_number_escalates_instead_of_crashing(
     else:
         assert (offer.offer, offer.amount, offer.percent) == (OfferKind.ESCALATE, None, None)
         assert notes[-1].startswith("Escalated: ")
+
+
+@pytest.mark.parametrize("kind", [OfferKind.STORE_CREDIT, OfferKind.PARTIAL_REFUND, OfferKind.DISCOUNT_CODE])
+def test_a_draft_without_its_amount_or_percent_escalates(kind: OfferKind) -> None:
+    offer, notes = apply_limits(
+        Draft(kind=kind, rule="r"),
+        policy=POLICY,
+        segment="everyone",
+        facts={"order": NO_ORDER},
+        granted=Decimal(0),
+    )
+    assert (offer.offer, offer.capped_by, offer.rule) == (OfferKind.ESCALATE, None, "r")
+    assert notes[-1].endswith(
+        "is not a positive discount" if kind is OfferKind.DISCOUNT_CODE else "is not a positive sum of money"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "amount", "percent"),
+    [
+        (OfferKind.REPLACEMENT, None, None),
+        (OfferKind.EXCHANGE, None, None),
+        (OfferKind.NONE, None, None),
+        (OfferKind.PARTIAL_REFUND, Decimal("5"), None),
+        (OfferKind.DISCOUNT_CODE, None, Decimal("5")),
+    ],
+)
+def test_the_granted_offer_keeps_the_rule_s_shipping_return_reason_and_name(
+    kind: OfferKind, amount: Decimal | None, percent: Decimal | None
+) -> None:
+    draft = Draft(
+        kind=kind,
+        rule="resolutions.damaged_item[3]",
+        amount=amount,
+        percent=percent,
+        shipping="overnight",
+        requires_return=True,
+        reason="as promised",
+    )
+    offer, _ = apply_limits(
+        draft, policy=POLICY, segment="everyone", facts={"order": NO_ORDER}, granted=Decimal(0)
+    )
+    assert (offer.offer, offer.shipping, offer.requires_return, offer.reason, offer.rule) == (
+        kind,
+        "overnight",
+        True,
+        "as promised",
+        "resolutions.damaged_item[3]",
+    )
+
+
+def test_an_escalation_keeps_the_name_of_the_rule_that_asked() -> None:
+    draft = Draft(kind=OfferKind.STORE_CREDIT, rule="resolutions.damaged_item[2]", amount=Decimal("-1"))
+    offer, _ = apply_limits(
+        draft, policy=POLICY, segment="everyone", facts={"order": NO_ORDER}, granted=Decimal(0)
+    )
+    assert (offer.offer, offer.rule) == (OfferKind.ESCALATE, "resolutions.damaged_item[2]")

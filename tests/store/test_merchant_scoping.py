@@ -51,6 +51,9 @@ def shops(uow_factory: Callable[[], UnitOfWork], now: datetime) -> Shops:
     globex.order(g, external_id=NOW_ORDER, total="999.00", days_ago=3, items=("Globex anvil",))
     globex.order(g, external_id=GLOBEX_ONLY_ORDER, total="10.00", days_ago=1)
     globex.subscription(g)
+    # The same external id under different names: which merchant's row a query found shows in the name.
+    acme.order(a, external_id="4004", name="#A-4004", days_ago=20)
+    globex.order(g, external_id="4004", name="#G-4004", days_ago=20)
     acme.contact(a, ago=timedelta(days=3), offer="store_credit", amount="5.00")
     globex.contact(g, ago=timedelta(days=2), offer="store_credit", amount="40.00")
     globex.contact(g, ago=timedelta(days=2), offer="refund", amount="70.00")
@@ -112,20 +115,23 @@ def test_an_order_belongs_to_the_customer_only_within_the_merchant(shops: Shops)
 def test_a_customer_s_orders_are_listed_within_the_merchant(shops: Shops) -> None:
     with shops.uow_factory() as uow:
         listed = uow.orders.summaries_for_customer(merchant_id=shops.acme.merchant_id, email=DANA)
-        assert [(o.id, o.total) for o in listed] == [(NOW_ORDER, Decimal("50.00"))]
+        assert [(o.id, o.total) for o in listed] == [
+            (NOW_ORDER, Decimal("50.00")),
+            ("4004", Decimal("50.00")),
+        ]
 
 
 def test_the_profile_counts_only_the_merchant_s_history(shops: Shops) -> None:
     with shops.uow_factory() as uow:
         profile = uow.profiles.get_profile(merchant_id=shops.acme.merchant_id, email=DANA, now=shops.now)
-    assert (profile.first_name, profile.orders_count, profile.total_spent) == ("Dana", 1, Decimal("50.00"))
+    assert (profile.first_name, profile.orders_count, profile.total_spent) == ("Dana", 2, Decimal("100.00"))
     assert (profile.tags, profile.loyalty_tier, profile.has_active_subscription) == (("vip",), "gold", False)
     assert (profile.contacts_last_90d, profile.refunds_last_90d, profile.credits_last_90d) == (
         1,
         Decimal("0.00"),
         Decimal("5.00"),
     )
-    assert [o.id for o in profile.recent_orders] == [NOW_ORDER]
+    assert [o.name for o in profile.recent_orders] == ["#1001", "#A-4004"]
 
 
 def test_a_recorded_ticket_links_the_merchant_s_customer_and_order_and_is_listed_only_there(
@@ -169,7 +175,7 @@ def test_shopify_staleness_refunds_and_counts_are_the_merchant_s(shops: Shops) -
         assert (
             uow.shopify.count("orders", merchant_id=acme),
             uow.shopify.count("orders", merchant_id=globex),
-        ) == (1, 2)
+        ) == (2, 3)
     with shops.uow_factory() as uow:
         globex_order = uow.orders.find_summary(merchant_id=globex, name_or_id=NOW_ORDER)
         acme_order = uow.orders.find_summary(merchant_id=acme, name_or_id=NOW_ORDER)
@@ -187,7 +193,7 @@ def test_deleting_a_customer_deletes_only_the_merchant_s(shops: Shops) -> None:
         assert uow.customers.id_for_email(merchant_id=acme, email=DANA) is None
         assert uow.customers.id_for_email(merchant_id=globex, email=DANA) is not None
         listed = uow.orders.summaries_for_customer(merchant_id=globex, email=DANA)
-    assert {o.id for o in listed} == {NOW_ORDER, GLOBEX_ONLY_ORDER}
+    assert {o.id for o in listed} == {NOW_ORDER, GLOBEX_ONLY_ORDER, "4004"}
 
 
 def test_webhook_deliveries_are_found_and_scrubbed_within_the_merchant(shops: Shops) -> None:
@@ -242,6 +248,7 @@ def test_bulk_loaded_orders_link_the_merchant_s_customer(shops: Shops) -> None:
         assert {o.id for o in uow.orders.summaries_for_customer(merchant_id=acme, email=DANA)} == {
             NOW_ORDER,
             "3003",
+            "4004",
         }
         assert "3003" not in {o.id for o in uow.orders.summaries_for_customer(merchant_id=globex, email=DANA)}
         assert uow.customers.count(merchant_id=acme) == 1  # no stub: acme's dana was found
@@ -262,3 +269,25 @@ def _decision(now: datetime) -> Decision:
         follow_ups=(),
         explanation=("Intent damaged_item",),
     )
+
+
+def test_a_ticket_is_linked_to_the_merchant_s_own_order_of_that_id(shops: Shops) -> None:
+    # Both merchants record a ticket about their order "4004": each must be linked to its own.
+    for builder, name in ((shops.acme, "#A-4004"), (shops.globex, "#G-4004")):
+        with shops.uow_factory() as uow:
+            order = uow.orders.find_summary(merchant_id=builder.merchant_id, name_or_id="4004")
+            assert order is not None
+            assert order.name == name
+            ticket = Ticket(
+                email=DANA,
+                message="where is it",
+                received_at=shops.now,
+                reading=IntentReading(intent=Intent.WHERE_IS_MY_ORDER, confidence=0.9, source="keywords"),
+                order=order,
+            )
+            uow.tickets.record(merchant_id=builder.merchant_id, ticket=ticket, decision=_decision(shops.now))
+            uow.commit()
+    with shops.uow_factory() as uow:
+        [acme_ticket] = uow.tickets.for_email(merchant_id=shops.acme.merchant_id, email=DANA)
+        [globex_ticket] = uow.tickets.for_email(merchant_id=shops.globex.merchant_id, email=DANA)
+    assert (acme_ticket.order_name, globex_ticket.order_name) == ("#A-4004", "#G-4004")

@@ -53,7 +53,6 @@ class _Context:
     currency: str  # the policy's: limits, budgets and draft amounts are in it
     key: str
     limits: Limits
-    order_total: Decimal  # in the policy's currency (0 without an order)
     granted: Decimal
     order: OrderMoney | None  # the order in its own currency, when the ticket has one
 
@@ -80,7 +79,7 @@ def apply_limits(
     own currency (None: the offer is in the policy's currency)."""
     key, limits = policy.limits_for(segment)
     order_total = Decimal(str(facts["order"]["total"]))
-    ctx = _Context(policy.currency, key, limits, order_total, granted, order)
+    ctx = _Context(policy.currency, key, limits, granted, order)
     if draft.error is not None:
         return _escalate(draft, ctx, None, "a teammate will work out the right amount"), [
             f"Escalated: {draft.error}"
