@@ -130,3 +130,27 @@ def test_text_columns_are_sized_by_the_domains_limits(column: object, length: in
     column_type = column.property.columns[0].type  # type: ignore[attr-defined]
     assert isinstance(column_type, String)
     assert column_type.length == length
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"external_id": "x" * 101}, "id"),
+        ({"name": "#\x00"}, "name"),
+        ({"created_at": datetime(1969, 12, 31, tzinfo=UTC)}, "created_at"),
+        ({"created_at": datetime(2026, 1, 1)}, None),  # naive means UTC: in range
+        ({"total": Decimal("NaN")}, "total"),
+        ({"total": Decimal("1.005")}, "total"),
+        ({"currency": "usd"}, "currency"),
+        ({"fulfillment_status": "f" * 41}, "fulfillment_status"),
+        ({"email": "jo\x00@example.com"}, "email"),
+        ({"email": "jo @example.com"}, "email"),
+        ({"customer_external_id": "7\x00"}, "customer_id"),
+        ({"refunded": Decimal(-1)}, "refunded"),
+        ({"line_items": (LineItemRecord("Mug", -1),)}, "line_items[0].quantity"),
+        ({"line_items": (LineItemRecord("Mug", sku="s" * 101),)}, "line_items[0].sku"),
+    ],
+)
+def test_an_order_problem_names_the_field_the_store_cannot_hold(fields: dict, field: str | None) -> None:
+    problem = synced_order(1, **fields).problem()
+    assert (problem.split(": ", 1)[0] if problem else None) == field

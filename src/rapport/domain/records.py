@@ -21,6 +21,12 @@ from rapport.domain import limits_of_store as limits
 from rapport.domain.limits_of_store import (
     currency_problem,
     email_problem,
+    fits_currency,
+    fits_email,
+    fits_instant,
+    fits_money,
+    fits_text,
+    fits_whole,
     instant_problem,
     money_problem,
     text_problem,
@@ -54,6 +60,21 @@ class CustomerRecord:
 
     def problem(self, names: Names = None) -> str | None:
         """Why the store cannot hold this customer, or None (metafields are only read, never stored)."""
+        if (
+            self.external_id is not None
+            and fits_text(self.external_id, limits.ID_LENGTH)
+            and self.email is not None
+            and fits_email(self.email)
+            and fits_text(self.first_name, limits.PERSON_NAME_LENGTH)
+            and fits_text(self.last_name, limits.PERSON_NAME_LENGTH)
+            and fits_text(self.locale, limits.LOCALE_LENGTH)
+            and fits_instant(self.created_at)
+            and fits_instant(self.updated_at)
+            and all(fits_text(tag, limits.TAG_LENGTH) for tag in self.tags)
+            and fits_text(self.loyalty_tier, limits.LOYALTY_TIER_LENGTH)
+            and fits_whole(self.loyalty_points)
+        ):
+            return None  # the common case, without building a message
         n = names or {}
         keyed = self.external_id is None
         return (
@@ -83,6 +104,14 @@ class LineItemRecord:
 
     def problem(self, where: str = "line_items") -> str | None:
         """Why the store cannot hold this line item, or None; fields are named `where.title` etc."""
+        if (
+            fits_text(self.title, limits.TITLE_LENGTH)
+            and fits_whole(self.quantity)
+            and fits_money(self.price)
+            and fits_text(self.sku, limits.SKU_LENGTH)
+            and fits_text(self.selling_plan, limits.TITLE_LENGTH)
+        ):
+            return None
         return (
             text_problem(self.title, f"{where}.title", limits.TITLE_LENGTH)
             or whole_problem(self.quantity, f"{where}.quantity")
@@ -119,6 +148,22 @@ class OrderRecord:
 
     def problem(self) -> str | None:
         """Why the store cannot hold this order, or None (`customer_external_id` is only looked up)."""
+        if (
+            fits_text(self.external_id, limits.ID_LENGTH)
+            and fits_text(self.name, limits.ORDER_NAME_LENGTH)
+            and fits_instant(self.created_at)
+            and fits_money(self.total)
+            and fits_currency(self.currency)
+            and fits_text(self.financial_status, limits.STATUS_LENGTH)
+            and fits_text(self.fulfillment_status, limits.STATUS_LENGTH)
+            and fits_instant(self.cancelled_at)
+            and fits_instant(self.updated_at)
+            and fits_email(self.email)
+            and fits_text(self.customer_external_id, limits.ID_LENGTH)
+            and fits_money(self.refunded)
+            and all(item.problem() is None for item in self.line_items)
+        ):
+            return None  # the common case, without building a message
         return (
             text_problem(self.external_id, "id", limits.ID_LENGTH)
             or text_problem(self.name, "name", limits.ORDER_NAME_LENGTH)
