@@ -125,6 +125,7 @@ def contains(*needles: str) -> Callable[[str], None]:
 EXPECTED: list[tuple[str, Callable[[str], None]]] = [
     ("rapport init", contains("database ready", "policy written: rapport.yaml")),
     ("rapport policy check rapport.yaml", contains("rapport.yaml: ok")),
+    ("rapport merchant add globex", contains("merchant added: globex (USD, shop globex.myshopify.com)")),
     ("rapport import examples/store.jsonl", contains("customer: 33 inserted", "order: 86 inserted")),
     ("rapport profile dana.lee@example.com", contains("Customer: Dana Lee", "dana.lee@example.com", "#1085")),
     ("rapport triage --email dana.lee@example.com * --json", check_triage_json),
