@@ -25,7 +25,8 @@ class Intent(StrEnum):
     BILLING_ISSUE = "billing_issue"
     DISCOUNT_ISSUE = "discount_issue"
     PRODUCT_QUESTION = "product_question"
-    ACCOUNT_ISSUE = "account_issue"
+    ACCOUNT_ISSUE = "account_issue"  # the customer's own account: password, username, e-mail, 2FA, profile
+    WEBSITE_ISSUE = "website_issue"  # the shop's site or app not working: pages, search, checkout, login page
     FEEDBACK = "feedback"
     HUMAN_REQUEST = "human_request"
     OTHER = "other"
@@ -68,8 +69,11 @@ class IntentReading:
 
     intent: Intent
     confidence: float
-    source: str  # "given" (agent/CLI), "keywords", "model"
+    source: str  # "given" (agent/CLI), "keywords", "model", "encoder"
     needs_human: bool = False
+    # the most likely intents with their probabilities, best first (the reader's shortlist for a human)
+    candidates: tuple[tuple[Intent, float], ...] = ()
+    secondary: Intent | None = None  # a second, different problem in the same message, when one is clear
 
 
 @dataclass(frozen=True, slots=True)
