@@ -38,30 +38,78 @@ def train_cmd(
         None, "--data", help="Bitext-format CSV(s) (instruction,intent); default ../shared/data/bitext/…"
     ),
     examples: list[Path] = typer.Option(
-        None, "--examples", help="Extra text,intent CSV(s); default: shipped examples."
+        None,
+        "--examples",
+        help="Extra text,intent CSV(s); default: shipped examples + customer messages.",
     ),
     seed: int = typer.Option(7, help="Random seed: the same seed and data give the same model."),
+    kind: str = typer.Option(
+        "all", "--kind", help="tfidf, encoder, or all (TF-IDF, then the encoder model when installed)."
+    ),
     out: Path = typer.Option(
-        None, "--out", help="Where to write the model (default: the packaged artifact)."
+        None, "--out", help="Where to write the TF-IDF model (default: the packaged artifact)."
+    ),
+    encoder_out: Path = typer.Option(
+        None,
+        "--encoder-out",
+        help="Where to write the encoder model (default: beside --out, else the packaged artifact).",
     ),
 ) -> None:
-    """Train the intent model from Bitext (held-out part excluded) and Rapport's own examples."""
-    from rapport.understanding.training import EXAMPLES_CSV, MODEL_PATH, train, training_examples
+    """Train the intent models from Bitext (held-out part excluded) and Rapport's own examples."""
+    from rapport.understanding.training import (
+        CUSTOMER_CSV,
+        EXAMPLES_CSV,
+        MODEL_PATH,
+        train,
+        training_examples,
+    )
 
     with _reported():
+        if kind not in ("tfidf", "encoder", "all"):
+            raise InvalidInput(f"--kind {kind!r}: use tfidf, encoder or all")
         sources = data or [DEFAULT_BITEXT]
         for path in sources:
             if not path.exists():
                 raise InvalidInput(f"{path}: no such file (pass --data with the Bitext CSV)")
-        started = time.perf_counter()
-        rows = training_examples(sources, examples or [EXAMPLES_CSV])
-        model = train(rows, seed=seed)
-        target = out or MODEL_PATH
-        size = model.save(target)
-        console.print(
-            f"trained on {len(rows)} messages in {time.perf_counter() - started:.1f}s; "
-            f"wrote {target} ({size / 1024:.0f} KiB)"
-        )
+        rows = training_examples(sources, examples or [EXAMPLES_CSV, CUSTOMER_CSV])
+        if kind in ("tfidf", "all"):
+            started = time.perf_counter()
+            model = train(rows, seed=seed)
+            target = out or MODEL_PATH
+            size = model.save(target)
+            console.print(
+                f"TF-IDF: trained on {len(rows)} messages in {time.perf_counter() - started:.1f}s; "
+                f"wrote {target} ({size / 1024:.0f} KiB)"
+            )
+        if kind in ("encoder", "all"):
+            if encoder_out is None and out is not None:  # never overwrite the packaged model by surprise
+                encoder_out = out.with_name(out.stem + "_encoder.npz")
+            _train_encoder(rows, seed=seed, out=encoder_out, required=kind == "encoder")
+
+
+def _train_encoder(rows, *, seed: int, out: Path | None, required: bool) -> None:  # type: ignore[no-untyped-def]
+    from rapport.understanding.encoder import load_encoder
+    from rapport.understanding.encoder_model import ENCODER_MODEL_PATH
+    from rapport.understanding.training import encoder_examples, train_encoder
+
+    encoder = load_encoder()
+    if encoder is None:
+        message = "the encoder is not installed (pip install -e '.[encoder]'; see docs/understanding.md)"
+        if required:
+            raise InvalidInput(message)
+        console.print(f"encoder model skipped: {message}")
+        return
+    started = time.perf_counter()
+    sample = encoder_examples(rows, seed=seed)
+    model = train_encoder(sample, encoder, seed=seed)
+    target = out or ENCODER_MODEL_PATH
+    size = model.save(target)
+    console.print(
+        f"encoder: trained on {len(sample)} messages in {time.perf_counter() - started:.1f}s "
+        f"(temperature {model.temperature}, threshold {model.threshold}, "
+        f"out-of-fold accuracy on own rows {model.metadata.get('oof_accuracy_own') or 0:.3f}); "
+        f"wrote {target} ({size / 1024:.0f} KiB)"
+    )
 
 
 @model_app.command("eval")
@@ -70,28 +118,53 @@ def eval_cmd(
     mapping: str = typer.Option(
         "bitext", help="bitext: map Bitext intents (unmapped rows dropped); none: as is."
     ),
-    column: str = typer.Option("instruction", help="The column holding the message."),
+    column: str = typer.Option(
+        None,
+        "--text-column",
+        "--column",
+        help="The message column (default: instruction or text).",
+    ),
+    label_column: str = typer.Option("intent", "--label-column", help="The column holding the intent."),
     held_out: bool = typer.Option(
         True, "--held-out/--all-rows", help="With bitext mapping: only the held-out rows the model never saw."
     ),
     model_path: Path = typer.Option(None, "--model", help="A model file (default: the packaged model)."),
+    classifier: str = typer.Option(
+        "auto", "--classifier", help="auto (what triage uses), encoder, tfidf or keywords."
+    ),
 ) -> None:
-    """Per-intent precision, recall and F1, macro-F1 and the top confusions on a labelled CSV."""
-    from rapport.understanding.evaluation import evaluate
+    """Accuracy, macro-F1, per-intent scores, confusions and calibration on a labelled CSV."""
+    from rapport.understanding.evaluation import calibration, evaluate
     from rapport.understanding.training import BITEXT_MAPPING, is_held_out, read_labelled_csv
 
     with _reported():
         if mapping not in ("bitext", "none"):
             raise InvalidInput(f"--mapping {mapping!r}: use bitext or none")
+        text_column = column or _default_text_column(data)
         rows = read_labelled_csv(
-            data, text_column=column, mapping=BITEXT_MAPPING if mapping == "bitext" else None
+            data,
+            text_column=text_column,
+            label_column=label_column,
+            mapping=BITEXT_MAPPING if mapping == "bitext" else None,
         )
         if mapping == "bitext" and held_out:
             rows = [r for r in rows if is_held_out(r.text)]
-        model = _load(model_path)
+        model = _load(model_path, classifier)
+        started = time.perf_counter()
         readings = model.classify_many([r.text for r in rows])
-        result = evaluate([r.intent.value for r in rows], [r.intent.value for r in readings])
-        _print_evaluation(result, title=f"{data} ({result.rows} rows)")
+        elapsed = time.perf_counter() - started
+        truth = [r.intent.value for r in rows]
+        result = evaluate(truth, [r.intent.value for r in readings])
+        name = getattr(model, "source", "model")
+        _print_evaluation(result, title=f"{data} ({result.rows} rows, {name})")
+        _print_calibration(calibration(truth, readings))
+        console.print(f"{len(rows) / elapsed if elapsed else 0:.0f} messages/s")
+
+
+def _default_text_column(path: Path) -> str:
+    from rapport.understanding.training import _header
+
+    return "instruction" if "instruction" in _header(path) else "text"
 
 
 TEXT_COLUMNS = ("message", "text", "body", "instruction")  # what `predict` looks for without --column
@@ -198,10 +271,26 @@ def _column_index(header: list[str], wanted: tuple[str, ...]) -> int | None:
     return None
 
 
-def _load(path: Path | None):  # type: ignore[no-untyped-def]
+def _load(path: Path | None, classifier: str = "auto"):  # type: ignore[no-untyped-def]
     from rapport.understanding.model import IntentModel, load_packaged_model
 
+    if classifier not in ("auto", "encoder", "tfidf", "keywords"):
+        raise InvalidInput(f"--classifier {classifier!r}: use auto, encoder, tfidf or keywords")
+    if classifier == "keywords":
+        from rapport.understanding.keywords import KeywordClassifier
+
+        return KeywordClassifier()
+    if classifier in ("auto", "encoder") and path is None:
+        from rapport.understanding.encoder_model import load_packaged_encoder_model
+
+        encoder_model = load_packaged_encoder_model()
+        if encoder_model is not None:
+            return encoder_model
+        if classifier == "encoder":
+            raise InvalidInput("the encoder model is not available (pip install -e '.[encoder]', then train)")
     if path is not None:
+        if classifier == "encoder" or path.suffix == ".npz":
+            return _load_encoder_file(path)
         try:
             return IntentModel.load(path)
         except Exception as exc:  # any unreadable file is the user's input problem, reported in one line
@@ -210,6 +299,33 @@ def _load(path: Path | None):  # type: ignore[no-untyped-def]
     if model is None:
         raise InvalidInput("no trained model is packaged; run `rapport model train` first")
     return model
+
+
+def _load_encoder_file(path: Path):  # type: ignore[no-untyped-def]
+    from rapport.understanding.encoder import load_encoder
+    from rapport.understanding.encoder_model import EncoderIntentModel
+
+    encoder = load_encoder()
+    if encoder is None:
+        raise InvalidInput("the encoder is not installed (pip install -e '.[encoder]')")
+    try:
+        return EncoderIntentModel.load(path, embedder=encoder)
+    except Exception as exc:
+        raise InvalidInput(f"{path}: not a readable encoder intent model ({exc})") from None
+
+
+def _print_calibration(cal) -> None:  # type: ignore[no-untyped-def]
+    console.print(
+        f"top-1 accuracy (no abstention): {cal.top1_accuracy:.3f}   "
+        f"coverage: {cal.coverage:.3f}   accuracy when not sent to a human: {cal.covered_accuracy:.3f}   "
+        f"ECE: {cal.ece:.3f}"
+    )
+    table = Table(title="reliability (top candidate)")
+    for name in ("confidence", "rows", "mean confidence", "accuracy"):
+        table.add_column(name, justify="right")
+    for low, high, count, mean_conf, acc in cal.bins:
+        table.add_row(f"{low:.1f}-{high:.1f}", str(count), f"{mean_conf:.3f}", f"{acc:.3f}")
+    console.print(table)
 
 
 def _print_evaluation(result, *, title: str) -> None:  # type: ignore[no-untyped-def]

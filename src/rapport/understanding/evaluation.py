@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,51 @@ def _score(intent: str, pairs: Counter[tuple[str, str]]) -> IntentScore:
     recall = true_positive / support if support else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return IntentScore(intent, precision, recall, f1, support)
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """How far confidence can be trusted: reliability bins, ECE, and the effect of abstaining."""
+
+    top1_accuracy: float  # the top candidate, had the model never abstained
+    coverage: float  # share of messages not sent to a human
+    covered_accuracy: float  # accuracy on those
+    ece: float  # expected calibration error of the top candidate's probability (10 bins)
+    bins: tuple[tuple[float, float, int, float, float], ...]  # (low, high, rows, mean confidence, accuracy)
+
+
+def calibration(truth: Sequence[str], readings: Sequence[Any], *, bins: int = 10) -> Calibration:
+    """Calibration of readings that carry `candidates` (else their own intent and confidence)."""
+    tops = [_top(r) for r in readings]
+    right = [t == intent for t, (intent, _) in zip(truth, tops, strict=True)]
+    kept = [not r.needs_human for r in readings]
+    kept_right = [t == r.intent.value for t, r in zip(truth, readings, strict=True) if not r.needs_human]
+    table = []
+    ece = 0.0
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        members = [i for i, (_, c) in enumerate(tops) if low <= c < high or (b == bins - 1 and c == 1.0)]
+        if not members:
+            continue
+        mean_conf = sum(tops[i][1] for i in members) / len(members)
+        acc = sum(right[i] for i in members) / len(members)
+        ece += len(members) / len(tops) * abs(mean_conf - acc)
+        table.append((low, high, len(members), mean_conf, acc))
+    n = len(readings) or 1
+    return Calibration(
+        top1_accuracy=sum(right) / n,
+        coverage=sum(kept) / n,
+        covered_accuracy=sum(kept_right) / len(kept_right) if kept_right else 0.0,
+        ece=ece,
+        bins=tuple(table),
+    )
+
+
+def _top(reading: Any) -> tuple[str, float]:
+    if getattr(reading, "candidates", ()):
+        intent, confidence = reading.candidates[0]
+        return str(intent.value), float(confidence)
+    return str(reading.intent.value), float(reading.confidence)
 
 
 @dataclass(frozen=True, slots=True)

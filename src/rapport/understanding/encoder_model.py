@@ -1,0 +1,183 @@
+"""The intent model on sentence embeddings: all-MiniLM-L6-v2 vectors, logistic regression, temperature.
+
+What ships (`data/intent_encoder.npz`, ~30 KB) is the classifier only: a 384 x intents weight matrix,
+intercepts, a softmax temperature fitted on out-of-fold scores, and the abstention threshold. The
+encoder itself comes from the optional `encoder` extra (rapport.understanding.encoder). A message
+whose calibrated top probability is under the threshold reads as `other`, flagged for a human, with the
+top candidates attached. A message of several sentences is also read sentence by sentence: a
+confident, different intent in one of them is the `secondary` intent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from rapport.domain import Intent, IntentReading
+from rapport.understanding.model import MIN_KNOWN_WORD_SHARE, known_word_share
+from rapport.understanding.phrasing import drop_negated_issues, segments
+
+DATA_DIR = Path(__file__).with_name("data")
+ENCODER_MODEL_PATH = DATA_DIR / "intent_encoder.npz"
+DEFAULT_THRESHOLD = 0.45  # chosen on out-of-fold predictions of the training data: docs/understanding.md
+SECONDARY_THRESHOLD = 0.60  # a sentence must be at least this sure of another intent to add it
+CANDIDATES = 3
+MAX_SEGMENTS = 6  # sentences read on their own for a second problem (bounds the work on long mail)
+
+
+class Embedder(Protocol):
+    """What the model needs from an encoder (rapport.understanding.encoder.SentenceEncoder has it)."""
+
+    def encode(self, texts: Sequence[str]) -> Any:
+        """Unit-length embeddings, one row per text."""
+        ...
+
+    def token_states(self, text: str) -> tuple[Any, list[tuple[int, int]]]:
+        """The vector of every token of `text` and its character span."""
+        ...
+
+
+@dataclass(slots=True)
+class EncoderIntentModel:
+    """Logistic regression over sentence embeddings, with a temperature and an abstention threshold."""
+
+    labels: tuple[str, ...]
+    coef: Any  # ndarray (dimension, labels)
+    intercept: Any  # ndarray (labels,)
+    temperature: float = 1.0
+    threshold: float = DEFAULT_THRESHOLD
+    metadata: dict[str, Any] = field(default_factory=dict)
+    # words of the training messages: a message mostly of other words (another language) goes to a human
+    vocabulary: frozenset[str] = frozenset()
+    embedder: Any = None  # an Embedder; not saved
+    source: str = "encoder"
+
+    def probabilities_of(self, embeddings: Any) -> Any:
+        """Calibrated probabilities (rows: embeddings, columns: `labels`)."""
+        logits = (np.asarray(embeddings, dtype=np.float64) @ self.coef + self.intercept) / self.temperature
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def probabilities(self, texts: Sequence[str]) -> Any:
+        """Calibrated probabilities of whole messages (as `classify` reads them)."""
+        return self.probabilities_of(self._require().encode([_prepare(t) for t in texts]))
+
+    def classify(self, text: str) -> IntentReading:
+        """The intent of one message, how sure the model is, the candidates and a second problem."""
+        prepared = _prepare(text)
+        if not any(ch.isalpha() for ch in prepared):
+            return IntentReading(Intent.OTHER, 0.0, self.source, needs_human=True)
+        if self.vocabulary and known_word_share(prepared, self.vocabulary) < MIN_KNOWN_WORD_SHARE:
+            return IntentReading(Intent.OTHER, 0.0, self.source, needs_human=True)
+        row = self.probabilities_of(self._require().encode([prepared]))[0]
+        reading = self.reading_of(row)
+        secondary = self._secondary(prepared, reading.intent)
+        if secondary is not None:
+            reading = IntentReading(
+                reading.intent,
+                reading.confidence,
+                reading.source,
+                reading.needs_human,
+                reading.candidates,
+                secondary,
+            )
+        return reading
+
+    def classify_many(self, texts: Sequence[str]) -> list[IntentReading]:
+        """Intents of many messages, in order."""
+        return [self.classify(t) for t in texts]
+
+    def reading_of(self, row: Any) -> IntentReading:
+        """An IntentReading from one row of probabilities: abstain under the threshold."""
+        order = np.argsort(-row)[:CANDIDATES]
+        candidates = tuple((Intent(self.labels[i]), round(float(row[i]), 3)) for i in order)
+        best, confidence = candidates[0]
+        if float(row[order[0]]) < self.threshold:
+            return IntentReading(Intent.OTHER, confidence, self.source, True, candidates)
+        return IntentReading(best, confidence, self.source, best == Intent.OTHER, candidates)
+
+    def _secondary(self, text: str, primary: Intent) -> Intent | None:
+        """A confident, different intent in one sentence of a message of several sentences.
+
+        Each sentence is encoded on its own (pooling its tokens from the whole-message pass reads the
+        whole message again): this costs a second pass over the words of messages of several sentences.
+        """
+        spans = segments(text)
+        if len(spans) < 2 or primary == Intent.OTHER:
+            return None
+        pieces = [text[s:e] for s, e in spans[:MAX_SEGMENTS]]
+        probabilities = self.probabilities_of(self._require().encode(pieces))
+        best: tuple[float, Intent] | None = None
+        for row in probabilities:
+            i = int(row.argmax())
+            intent = Intent(self.labels[i])
+            if intent in (primary, Intent.OTHER) or row[i] < SECONDARY_THRESHOLD:
+                continue
+            if best is None or row[i] > best[0]:
+                best = (float(row[i]), intent)
+        return best[1] if best else None
+
+    def _require(self) -> Any:
+        if self.embedder is None:
+            raise RuntimeError("this intent model has no encoder attached")
+        return self.embedder
+
+    def save(self, path: Path) -> int:
+        """Write the classifier (numpy .npz, no pickle); returns its size in bytes."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as fh:
+            np.savez_compressed(
+                fh,
+                labels=np.array(self.labels),
+                coef=self.coef.astype(np.float32),
+                intercept=self.intercept.astype(np.float32),
+                temperature=np.array(self.temperature),
+                threshold=np.array(self.threshold),
+                metadata=np.array(json.dumps(self.metadata, sort_keys=True)),
+                vocabulary=np.array(sorted(self.vocabulary)),
+            )
+        return path.stat().st_size
+
+    @staticmethod
+    def load(path: Path, embedder: Any = None) -> EncoderIntentModel:
+        """Read a classifier written by `save` and attach `embedder`."""
+        with np.load(path, allow_pickle=False) as data:
+            return EncoderIntentModel(
+                labels=tuple(str(x) for x in data["labels"]),
+                coef=np.asarray(data["coef"], dtype=np.float64),
+                intercept=np.asarray(data["intercept"], dtype=np.float64),
+                temperature=float(data["temperature"]),
+                threshold=float(data["threshold"]),
+                metadata=json.loads(str(data["metadata"])),
+                vocabulary=frozenset(str(w) for w in data["vocabulary"]),
+                embedder=embedder,
+            )
+
+
+def _prepare(text: str) -> str:
+    from rapport.understanding.model import MAX_CLASSIFY_CHARS
+
+    return drop_negated_issues((text or "")[:MAX_CLASSIFY_CHARS])
+
+
+@lru_cache(maxsize=1)
+def load_packaged_encoder_model() -> EncoderIntentModel | None:
+    """The shipped classifier on the installed encoder, or None when either is missing or unreadable."""
+    from rapport.understanding.encoder import load_encoder
+
+    if not ENCODER_MODEL_PATH.exists():
+        return None
+    encoder = load_encoder()
+    if encoder is None:
+        return None
+    try:
+        return EncoderIntentModel.load(ENCODER_MODEL_PATH, embedder=encoder)
+    except Exception:  # an incompatible artifact falls back to the TF-IDF model rather than failing triage
+        return None
