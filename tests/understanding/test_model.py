@@ -6,8 +6,8 @@ from collections import defaultdict
 from dataclasses import replace
 
 import pytest
+from understanding_builders import FINAL_CSV, unseen_messages
 
-from conftest import FINAL_CSV, unseen_messages
 from rapport.domain import Intent
 from rapport.understanding.model import IntentModel
 

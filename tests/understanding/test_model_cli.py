@@ -82,7 +82,9 @@ def test_train_writes_a_model_that_predict_can_use(app: typer.Typer, messages: P
     from rapport.understanding.training import EXAMPLES_CSV
 
     model = tmp_path / "model.joblib"
-    trained = runner.invoke(app, ["model", "train", "--data", str(EXAMPLES_CSV), "--out", str(model)])
+    trained = runner.invoke(
+        app, ["model", "train", "--kind", "tfidf", "--data", str(EXAMPLES_CSV), "--out", str(model)]
+    )
     out = tmp_path / "out.jsonl"
     predicted = runner.invoke(
         app, ["model", "predict", "--data", str(messages), "--out", str(out), "--model", str(model)]

@@ -50,3 +50,11 @@ def test_a_single_acronym_is_not_shouting() -> None:
 def test_a_signal_names_the_words_that_showed_it() -> None:
     (signal,) = detect_signals("my attorney will hear about this")
     assert (signal.kind, signal.evidence) == ("legal_threat", "attorney")
+
+
+def test_anger_after_a_negation_is_not_anger() -> None:
+    from rapport.understanding.signals import detect_signals as _detect
+
+    assert "anger" not in [s.kind for s in _detect("I'm not angry, just confused")]
+    assert "anger" not in [s.kind for s in _detect("honestly I'm not at all annoyed")]
+    assert "anger" in [s.kind for s in _detect("not a joke, I am furious")]

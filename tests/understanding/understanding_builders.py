@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from rapport.domain import LineItem, OrderSummary
 
@@ -30,3 +32,13 @@ def an_order(
         line_items=tuple(LineItem(title=t, price=Decimal("20.00")) for t in items),
         cancelled=cancelled,
     )
+
+
+UNSEEN_CSV = Path(__file__).with_name("unseen_messages.csv")
+FINAL_CSV = Path(__file__).with_name("unseen_messages_final.csv")  # written after all tuning; never tuned on
+
+
+def unseen_messages(path: Path = UNSEEN_CSV) -> list[tuple[str, str]]:
+    """Messages written for testing only, never used in training: (text, intent)."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        return [(row["text"], row["intent"]) for row in csv.DictReader(fh)]

@@ -1,0 +1,137 @@
+"""The encoder intent model's logic (abstention, candidates, secondary intent, calibration, files).
+
+These tests train tiny models on a fake embedder (hashed bag of words), so they need neither the
+optional encoder nor its weights; tests of the real encoder are in test_encoder.py.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rapport.domain import Intent
+from rapport.understanding.encoder_model import EncoderIntentModel
+from rapport.understanding.training import Example, choose_threshold, train_encoder
+
+DIM = 64
+
+
+class HashedWords:
+    """A stand-in encoder: unit-length hashed bag of words."""
+
+    def encode(self, texts):  # type: ignore[no-untyped-def]
+        out = np.zeros((len(texts), DIM))
+        for row, text in enumerate(texts):
+            for word in text.lower().replace(".", " ").replace("!", " ").split():
+                out[row, zlib.crc32(word.encode()) % DIM] += 1.0
+            norm = np.linalg.norm(out[row])
+            out[row] /= norm if norm else 1.0
+        return out
+
+    def token_states(self, text):  # type: ignore[no-untyped-def]
+        raise NotImplementedError
+
+
+ROWS = {
+    Intent.DAMAGED_ITEM: [
+        "mug arrived broken",
+        "broken lamp cracked",
+        "the vase is cracked",
+        "chair broken leg",
+    ],
+    Intent.BILLING_ISSUE: [
+        "charged twice card",
+        "card charged twice",
+        "double charged payment",
+        "wrong charge card",
+    ],
+    Intent.WEBSITE_ISSUE: [
+        "website search broken page",
+        "site page error",
+        "checkout page error site",
+        "app page crash",
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def tiny() -> EncoderIntentModel:
+    examples = [Example(t, i, "own.csv") for i, texts in ROWS.items() for t in texts]
+    trained = train_encoder(examples, HashedWords(), seed=1, folds=2)
+    return replace(trained, vocabulary=frozenset())  # the test phrases use words the tiny set lacks
+
+
+def test_a_message_mostly_of_unknown_words_goes_to_a_human(tiny: EncoderIntentModel) -> None:
+    english = replace(tiny, vocabulary=frozenset({"mug", "broken", "charged", "twice", "site", "page"}))
+    assert english.classify("mug broken").intent == Intent.DAMAGED_ITEM
+    reading = english.classify("Wo ist meine Bestellung bitte")
+    assert (reading.intent, reading.needs_human) == (Intent.OTHER, True)
+
+
+def test_a_tiny_model_reads_its_intents(tiny: EncoderIntentModel) -> None:
+    assert tiny.classify("the cracked mug").intent == Intent.DAMAGED_ITEM
+    assert tiny.classify("the site page shows an error").intent == Intent.WEBSITE_ISSUE
+
+
+def test_every_reading_carries_its_top_candidates_best_first(tiny: EncoderIntentModel) -> None:
+    reading = tiny.classify("charged twice on my card")
+    probabilities = [p for _, p in reading.candidates]
+    assert len(reading.candidates) == 3
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert reading.candidates[0][0] == Intent.BILLING_ISSUE
+
+
+def test_below_the_threshold_the_reading_is_other_for_a_human_with_the_candidates(
+    tiny: EncoderIntentModel,
+) -> None:
+    reading = replace(tiny, threshold=1.01).classify("mug arrived broken")
+    assert (reading.intent, reading.needs_human) == (Intent.OTHER, True)
+    assert reading.candidates[0][0] == Intent.DAMAGED_ITEM
+
+
+def test_a_second_problem_in_another_sentence_is_the_secondary_intent(tiny: EncoderIntentModel) -> None:
+    reading = replace(tiny, threshold=0.0).classify(
+        "My mug arrived broken and cracked. I was charged twice on my card."
+    )
+    assert reading.secondary is not None
+    assert reading.secondary != reading.intent
+    assert {reading.intent, reading.secondary} == {Intent.DAMAGED_ITEM, Intent.BILLING_ISSUE}
+
+
+def test_a_message_of_one_sentence_has_no_secondary_intent(tiny: EncoderIntentModel) -> None:
+    assert tiny.classify("the cracked mug").secondary is None
+
+
+def test_a_message_without_letters_goes_to_a_human(tiny: EncoderIntentModel) -> None:
+    reading = tiny.classify("?? 123")
+    assert (reading.intent, reading.needs_human) == (Intent.OTHER, True)
+
+
+def test_the_model_file_round_trips_without_pickle(tiny: EncoderIntentModel, tmp_path: Path) -> None:
+    path = tmp_path / "model.npz"
+    assert tiny.save(path) < 100_000
+    loaded = EncoderIntentModel.load(path, embedder=HashedWords())
+    text = "website search page broken"
+    assert loaded.classify(text).intent == tiny.classify(text).intent
+    assert np.allclose(loaded.probabilities([text]), tiny.probabilities([text]), atol=1e-5)
+    assert (loaded.temperature, loaded.threshold, loaded.labels) == (
+        tiny.temperature,
+        tiny.threshold,
+        tiny.labels,
+    )
+
+
+def test_probabilities_sum_to_one(tiny: EncoderIntentModel) -> None:
+    rows = tiny.probabilities(["mug broken", "charged twice", "site error"])
+    assert np.allclose(rows.sum(axis=1), 1.0)
+
+
+def test_the_threshold_is_the_lowest_that_keeps_readings_accurate_enough() -> None:
+    # five readings: confident and right, unsure and wrong
+    probabilities = np.array([[0.9, 0.1], [0.8, 0.2], [0.85, 0.15], [0.4, 0.6], [0.45, 0.55]])
+    truth = np.array([0, 0, 0, 0, 0])
+    assert choose_threshold(probabilities, truth, target=0.95) == 0.65
