@@ -19,6 +19,7 @@ from rapport.store.repositories import (
     SubscriptionRepository,
     TicketRepository,
 )
+from rapport.store.statistics import refresh_after_commit
 from rapport.store.upsert import domain_errors
 
 
@@ -105,6 +106,7 @@ class UnitOfWork:
         session = self._require_session()
         with domain_errors(session.bind.dialect if session.bind is not None else None):
             session.commit()
+            refresh_after_commit(session)  # fresh tables get planner statistics (PostgreSQL)
 
     def rollback(self) -> None:
         """Discard the work since the last commit."""

@@ -9,6 +9,7 @@ hands over tuples; the loader runs in the unit of work's transaction on its raw 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
@@ -21,12 +22,16 @@ from sqlalchemy.orm import Session
 from rapport.domain.records import BulkLine, BulkOrder, OrderRecord, UpsertOutcome
 from rapport.store.models import Customer, Order, table_of
 from rapport.store.repositories.orders import OrderRepository
+from rapport.store.statistics import note_bulk_write
 from rapport.store.upsert import domain_errors
 
 __all__ = ["BulkLine", "BulkOrder", "BulkValues", "OrderBulkRepository"]
 
 IMPORT_CACHE_KIB = 64 * 1024  # SQLite page cache while importing (memory used only as pages are)
 CHUNK = 500  # e-mails per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+
+
+WRITTEN_TABLE = re.compile(r"^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+(\w+)", re.IGNORECASE)
 
 
 class BulkValues:
@@ -124,6 +129,7 @@ STUB_INSERT = (
 
 class _Writer:
     def __init__(self, session: Session, merchant_id: int) -> None:
+        self.session = session
         connection = session.connection()
         self.dialect = connection.dialect
         self.cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -160,6 +166,8 @@ class _Writer:
         """Run the statement once per row; returns the rows changed (conflicts skipped do not count)."""
         if not rows:
             return 0
+        if written := WRITTEN_TABLE.match(template):
+            note_bulk_write(self.session, written.group(1), len(rows))
         self.cursor.executemany(self.sql(template), rows)
         return int(self.cursor.rowcount)
 
