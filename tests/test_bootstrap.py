@@ -61,3 +61,9 @@ def test_secrets_are_not_printed_by_repr(tmp_path):
     assert "shpat_very_secret" not in repr(settings)
     assert llm is not None
     assert llm.api_key.get_secret_value() == "sk-very-secret"
+
+
+def test_the_policy_s_allowed_link_domains_reach_the_reply_brand(tmp_path):
+    text = default_policy_text().replace("brand:\n", "brand:\n  allowed_domains: [shop.acme.example]\n", 1)
+    (tmp_path / "rapport.yaml").write_text(text)
+    assert build(settings_for(tmp_path)).brand.link_domains == ("shop.acme.example",)

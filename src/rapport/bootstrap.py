@@ -60,6 +60,7 @@ def brand_of(policy: Policy) -> BrandSettings:
         locale=brand.locale,
         templates_dir=policy.templates_dir,
         support_email=brand.support_email,
+        allowed_domains=tuple(brand.allowed_domains),
     )
 
 
