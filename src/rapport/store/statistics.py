@@ -43,8 +43,8 @@ def refresh_after_commit(session: Session) -> list[str]:
         return []
     since = _since_analyze.setdefault(bind, Counter())
     since.update(written)
-    rows = session.execute(HELD, {"tables": sorted(written)}).tuples().all()
-    held: dict[str, float] = {name: float(count) for name, count in rows}
+    rows = session.execute(HELD, {"tables": sorted(written)}).all()
+    held: dict[str, float] = {str(name): float(count) for name, count in rows}
     stale = [t for t in sorted(written) if since[t] >= max(held.get(t, 0.0), FIRST_ANALYZE_ROWS)]
     for name in stale:
         session.execute(text(f'ANALYZE "{name}"'))  # names are our own tables', never input
