@@ -248,37 +248,32 @@ def _top_level_conjuncts(source: str) -> list[str] | None:
     """The terms of `a && b && c` outside brackets and strings, without enclosing parentheses;
     None when the expression is not a plain conjunction (a top-level `||` or `?`)."""
     text = source.strip()
-    while text.startswith("(") and _closing(text, 0) == len(text) - 1:
+    while _wrapped_in_parentheses(text):
         text = text[1:-1].strip()
     terms: list[str] = []
-    depth, start, i, quote = 0, 0, 0, ""
-    while i < len(text):
-        char = text[i]
-        if quote:
-            if char == "\\":
-                i += 1
-            elif char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif depth == 0 and (text.startswith("||", i) or char == "?"):
+    start = 0
+    for i, depth in _outside_strings(text):
+        if depth == 0 and (text.startswith("||", i) or text[i] == "?"):
             return None
-        elif depth == 0 and text.startswith("&&", i):
+        if depth == 0 and text.startswith("&&", i):
             terms.append(text[start:i].strip())
             start = i + 2
-            i += 1
-        i += 1
     terms.append(text[start:].strip())
     return terms
 
 
-def _closing(text: str, opening: int) -> int:
-    """The index of the bracket closing the one at `opening` (-1 when none), skipping strings."""
-    depth, i, quote = 0, opening, ""
+def _wrapped_in_parentheses(text: str) -> bool:
+    """True for `( ... )` where the first parenthesis closes at the last character."""
+    if not text.startswith("("):
+        return False
+    closes = [i for i, depth in _outside_strings(text) if depth == 0 and text[i] == ")"]
+    return bool(closes) and closes[0] == len(text) - 1
+
+
+def _outside_strings(text: str) -> Iterator[tuple[int, int]]:
+    """(index, bracket depth) of each character outside string literals; a bracket has the depth of
+    the text around it, so an opening bracket and its closing one share a depth."""
+    depth, i, quote = 0, 0, ""
     while i < len(text):
         char = text[i]
         if quote:
@@ -288,14 +283,13 @@ def _closing(text: str, opening: int) -> int:
                 quote = ""
         elif char in "'\"":
             quote = char
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i
+        else:
+            if char in ")]}":
+                depth -= 1
+            yield i, depth
+            if char in "([{":
+                depth += 1
         i += 1
-    return -1
 
 
 def _limit_findings(policy: Policy, rule: ResolutionRule, reach: list[str]) -> Iterator[tuple[str, str]]:
