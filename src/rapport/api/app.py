@@ -52,9 +52,11 @@ def create_app(
 
     Request bodies above `RAPPORT_MAX_REQUEST_BYTES` are refused with a 413 `ErrorBody`. The policy is
     loaded now, so a missing or invalid policy stops the server before it answers
-    anything, with the same error as the CLI (`InvalidInput`, `PolicyError` with FILE:LINE).
+    anything, with the same error as the CLI (`InvalidInput`, `PolicyError` with FILE:LINE). The store
+    is opened (and migrated) now too, once per process: not by whichever request comes first.
     """
     _ = app.policy
+    _ = app.uow_factory
     api = FastAPI(title="Rapport", version="0.1.0")
     install_error_handlers(api)
     # Bodies are counted as they stream (chunked too), so no route ever holds more than the bound.
