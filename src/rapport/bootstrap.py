@@ -25,6 +25,7 @@ from rapport.policy import Policy, Signals, load_policy
 from rapport.services.ingestion.ports import CsvExports, ShopifyFeed
 from rapport.services.merchants import MerchantContext, open_merchant
 from rapport.services.ports import UnitOfWorkFactory
+from rapport.services.tenancy import Tenant, Tenants, brand_of
 from rapport.understanding import IntentClassifier
 from rapport.understanding.reading import default_classifier
 
@@ -48,20 +49,6 @@ def policy_at(path: Path) -> Policy:
             "or set RAPPORT_POLICY_PATH)"
         )
     return load_policy(path)
-
-
-def brand_of(policy: Policy) -> BrandSettings:
-    """The reply's brand voice from the policy's `brand:` section and `templates_dir`."""
-    brand = policy.brand
-    return BrandSettings(
-        store_name=brand.store_name,
-        agent_name=brand.agent_name,
-        sign_off=brand.sign_off,
-        locale=brand.locale,
-        templates_dir=policy.templates_dir,
-        support_email=brand.support_email,
-        allowed_domains=tuple(brand.allowed_domains),
-    )
 
 
 def llm_settings(settings: Settings) -> LLMSettings | None:
@@ -131,6 +118,15 @@ class Rapport:
     @cached_property
     def brand(self) -> BrandSettings:
         return brand_of(self.policy)
+
+    @cached_property
+    def tenants(self) -> Tenants:
+        """Every merchant of the store with the policy in force for it (the API's requests act for the
+        merchant of their key or session); merchants without a stored policy use the configured file."""
+        return Tenants(self.uow_factory, default_policy=self.policy)
+
+    def tenant(self, merchant_id: int) -> Tenant:
+        return self.tenants.get(merchant_id)
 
     # -- Ingestion: the Shopify connector's parts, from the settings and the policy's `signals:` ------
     # (owned with services/ingestion; connectors never read Settings.)

@@ -50,6 +50,9 @@ class FakeMerchantRepository(ports.MerchantRepository):
     def find(self, slug: str) -> Merchant | None:
         return self.state.merchants.get(slug)
 
+    def get(self, merchant_id: int) -> Merchant | None:
+        return next((m for m in self.state.merchants.values() if m.id == merchant_id), None)
+
     def find_by_shop_domain(self, shop_domain: str) -> Merchant | None:
         return next((m for m in self.state.merchants.values() if m.shop_domain == shop_domain), None)
 
@@ -179,6 +182,7 @@ class FakeUnitOfWork(ports.UnitOfWork):
     subscriptions: Any = NotFaked("subscriptions")
     contacts: Any = NotFaked("contacts")
     shopify: Any = NotFaked("shopify")
+    policies: Any = NotFaked("policies")
 
     def __enter__(self) -> FakeUnitOfWork:
         self._begin()

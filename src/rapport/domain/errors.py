@@ -47,3 +47,29 @@ class UnknownMerchant(RapportError):
     (`rapport init`, `rapport merchant add`), never by a typo."""
 
     code = "unknown_merchant"
+
+
+class Unauthenticated(RapportError):
+    """No valid API key or session came with the request (or a key was revoked)."""
+
+    code = "unauthenticated"
+
+
+class Forbidden(RapportError):
+    """The caller is known but its role may not do this (an agent on an admin route, a claim above its
+    level, a grant above its authority)."""
+
+    code = "forbidden"
+
+
+class NotFound(RapportError):
+    """No such thing *for this merchant*: another merchant's ticket is as absent as one that never was."""
+
+    code = "not_found"
+
+
+class Conflict(RapportError):
+    """The thing exists but is not in a state that allows this (resolving a resolved ticket, claiming an
+    empty queue)."""
+
+    code = "conflict"

@@ -12,6 +12,7 @@ from rapport.policy.loading import (
 )
 from rapport.policy.schema import (
     Brand,
+    Desk,
     Escalation,
     FollowUpRule,
     Limits,
@@ -30,6 +31,7 @@ __all__ = [
     "SIGNAL_KINDS",
     "VARIABLES",
     "Brand",
+    "Desk",
     "Escalation",
     "Expression",
     "FollowUpRule",

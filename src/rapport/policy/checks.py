@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from rapport.domain.decision import MONEY_OFFERS, OfferKind
+from rapport.domain.desk import RESERVED_QUEUE_NAMES
 from rapport.domain.ticket import Intent
 from rapport.policy.expressions import Expression
 from rapport.policy.schema import Policy, ResolutionRule
@@ -71,6 +72,12 @@ def _check_queues(policy: Policy) -> Iterator[Finding]:
     for q_index, queue in enumerate(policy.queues):
         if queue.name in queue_names:
             yield ("queues", q_index, "name"), f"queue '{queue.name}' is defined twice"
+        if queue.name in RESERVED_QUEUE_NAMES:
+            reserved = ", ".join(sorted(RESERVED_QUEUE_NAMES))
+            yield (
+                ("queues", q_index, "name"),
+                (f"queue name '{queue.name}' is reserved for escalated tickets ({reserved}): choose another"),
+            )
         queue_names.add(queue.name)
         for s_index, segment in enumerate(queue.segments):
             where: Location = ("queues", q_index, "segments", s_index)

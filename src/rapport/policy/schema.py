@@ -213,6 +213,18 @@ class Signals(_Model):
         )
 
 
+class Desk(_Model):
+    """How the support desk applies the policy to people (see docs/policy.md, "desk").
+
+    `senior_multiple`: a senior may grant up to this many times the segment's limits and budgets (an
+    agent up to the limits; an admin above them only with a written reason).
+    `pause_sla_while_waiting`: the first-response clock stops while the ticket waits on the customer.
+    """
+
+    senior_multiple: Annotated[Decimal, Field(ge=1, le=100)] = Decimal(2)
+    pause_sla_while_waiting: bool = True
+
+
 class Policy(_Model):
     """A merchant's whole policy, validated and with every rule compiled."""
 
@@ -229,6 +241,7 @@ class Policy(_Model):
     escalation: Escalation = Field(default_factory=Escalation)
     signals: Signals = Field(default_factory=Signals)
     currency_rates: dict[CurrencyCode, Rate] = Field(default_factory=dict)
+    desk: Desk = Field(default_factory=Desk)
 
     @field_validator("currency_rates")
     @classmethod

@@ -13,11 +13,13 @@ from typing import Protocol
 
 from rapport.domain import CustomerProfile, Decision, OrderSummary, Ticket
 from rapport.domain.merchant import Merchant
+from rapport.domain.policy_version import PolicyVersionInfo, StoredPolicy
 from rapport.services.ingestion.ports import IngestionRepositories
 
 
 class MerchantRepository(Protocol):
     def find(self, slug: str) -> Merchant | None: ...
+    def get(self, merchant_id: int) -> Merchant | None: ...
     def find_by_shop_domain(self, shop_domain: str) -> Merchant | None: ...
     def all(self) -> list[Merchant]: ...
     def create(
@@ -42,6 +44,23 @@ class TicketRepository(Protocol):
     ) -> int: ...
 
 
+class PolicyVersionRepository(Protocol):
+    def current(self, *, merchant_id: int) -> StoredPolicy | None: ...
+    def current_version(self, *, merchant_id: int) -> int | None: ...
+    def get(self, *, merchant_id: int, version: int) -> StoredPolicy | None: ...
+    def history(self, *, merchant_id: int) -> list[PolicyVersionInfo]: ...
+    def add(
+        self,
+        *,
+        merchant_id: int,
+        source: str,
+        author_id: int | None,
+        author_label: str,
+        note: str | None,
+        now: datetime,
+    ) -> PolicyVersionInfo: ...
+
+
 class UnitOfWork(IngestionRepositories, Protocol):
     """One transaction: `with uow: ...; uow.commit()`; whatever is not committed is rolled back."""
 
@@ -54,6 +73,8 @@ class UnitOfWork(IngestionRepositories, Protocol):
     def orders(self) -> OrderLookup: ...
     @property
     def tickets(self) -> TicketRepository: ...
+    @property
+    def policies(self) -> PolicyVersionRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

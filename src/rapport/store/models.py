@@ -173,7 +173,14 @@ class TicketRecord(Base):
     """An inbound message as triaged (the domain's `Ticket` is the value; this is its row)."""
 
     __tablename__ = "tickets"
-    __table_args__ = (Index(None, "merchant_id", "received_at"), Index(None, "customer_id"))
+    __table_args__ = (
+        Index(None, "merchant_id", "received_at"),
+        Index(None, "customer_id"),
+        # The queue board and claim-next: a merchant's open tickets of one queue, by priority then due.
+        Index(None, "merchant_id", "queue", "status", "priority", "first_response_due"),
+        Index(None, "merchant_id", "email", "status"),
+        UniqueConstraint("merchant_id", "idempotency_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     merchant_id: Mapped[int] = merchant_fk()
@@ -184,6 +191,27 @@ class TicketRecord(Base):
     channel: Mapped[str] = mapped_column(String(40))
     intent: Mapped[str] = mapped_column(String(60))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+    # -- The desk: where the ticket is in its lifecycle (domain.desk.TicketStatus) and who has it. --------
+    subject: Mapped[str | None] = mapped_column(String(500))
+    customer_name: Mapped[str | None] = mapped_column(String(limits.PERSON_NAME_LENGTH))
+    status: Mapped[str] = mapped_column(String(30), default="open", server_default="open")
+    queue: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The level the decision escalates to (domain EscalationLevel) and the level needed to claim it now.
+    escalation_level: Mapped[str] = mapped_column(String(20), default="agent", server_default="agent")
+    claim_level: Mapped[str] = mapped_column(String(20), default="agent", server_default="agent")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    first_response_due: Mapped[datetime | None]
+    first_responded_at: Mapped[datetime | None]
+    # The SLA clock stops while waiting on the customer (when the policy says so): since when, and the
+    # seconds already spent paused, which push the due time back.
+    sla_paused_since: Mapped[datetime | None]
+    sla_paused_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    claimed_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]
+    # A client's retry of the same POST /v1/tickets carries the same key and gets the same ticket.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
 
 
 class DecisionRecord(Base):
@@ -201,3 +229,141 @@ class DecisionRecord(Base):
     offer: Mapped[str] = mapped_column(String(60))
     amount: Mapped[Decimal | None]
     decision_json: Mapped[dict[str, Any]]
+
+
+# -- People, keys and sessions ------------------------------------------------------------------------
+
+
+class User(Base):
+    """A person at a merchant's desk: an agent, a senior or an admin (`domain.desk.Role`)."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("merchant_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = merchant_fk()
+    email: Mapped[str] = mapped_column(String(limits.EMAIL_LENGTH))  # stored lowercased
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, never the password
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+
+
+class ApiKey(Base):
+    """An API key: shown once when created, stored as its SHA-256 (keys are long random strings, so a
+    fast hash is safe; passwords are not, and get argon2). `prefix` finds the row; the hash proves it."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = merchant_fk()
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A person logged in to the workspace: the cookie carries the token, the row keeps its hash."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = merchant_fk()
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class PolicyVersion(Base):
+    """A merchant's policy as its YAML text, versioned: the newest is in force, any older one can be
+    restored (as a new version). A merchant without versions uses RAPPORT_POLICY_PATH."""
+
+    __tablename__ = "policy_versions"
+    __table_args__ = (UniqueConstraint("merchant_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = merchant_fk()
+    version: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author_label: Mapped[str] = mapped_column(String(320))  # the e-mail, or "cli"
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+
+
+# -- A ticket's conversation and history --------------------------------------------------------------
+
+
+class TicketMessage(Base):
+    """One message of a ticket's conversation: the customer's, or a reply that was sent."""
+
+    __tablename__ = "ticket_messages"
+    __table_args__ = (Index(None, "ticket_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = merchant_fk()
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(20))  # customer, agent, system
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    # For a reply: how it was written (template, llm, edited) and the guardrail result it was sent with.
+    draft_source: Mapped[str | None] = mapped_column(String(20))
+    guardrails: Mapped[dict[str, Any] | None]
+
+
+class TicketEvent(Base):
+    """Every change of a ticket: what happened, from which state to which, who did it and when."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index(None, "ticket_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = merchant_fk()
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(30))
+    to_status: Mapped[str | None] = mapped_column(String(30))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
+    actor_label: Mapped[str] = mapped_column(String(320))
+    detail: Mapped[dict[str, Any] | None]
+
+
+class Grant(Base):
+    """The grant ledger: what was actually given to a customer, append-only. Checked against the limits
+    and the rolling budgets when it is written; its sums feed `refunds_last_90d` / `credits_last_90d`."""
+
+    __tablename__ = "grants"
+    __table_args__ = (
+        Index(None, "merchant_id", "customer_id", "created_at"),
+        Index(None, "merchant_id", "email", "created_at"),
+        Index(None, "ticket_id"),
+        UniqueConstraint("merchant_id", "idempotency_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = merchant_fk()
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    email: Mapped[str] = mapped_column(String(limits.EMAIL_LENGTH))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+    offer: Mapped[str] = mapped_column(String(40))
+    amount: Mapped[Decimal | None]  # in `currency` (the order's)
+    percent: Mapped[Decimal | None]
+    currency: Mapped[str] = mapped_column(String(limits.CURRENCY_LENGTH))
+    # The amount in the policy's currency: what the limits and budgets count.
+    amount_in_policy_currency: Mapped[Decimal | None]
+    granted_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    granted_by_label: Mapped[str] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]

@@ -14,6 +14,7 @@ from rapport.store.repositories import (
     MerchantRepository,
     OrderBulkRepository,
     OrderRepository,
+    PolicyVersionRepository,
     ProfileRepository,
     ShopifyRepository,
     SubscriptionRepository,
@@ -43,6 +44,7 @@ class UnitOfWork:
     tickets: TicketRepository
     profiles: ProfileRepository
     shopify: ShopifyRepository
+    policies: PolicyVersionRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, write: bool = False) -> None:
         self._session_factory = session_factory
@@ -67,6 +69,7 @@ class UnitOfWork:
         self.tickets = TicketRepository(session)
         self.profiles = ProfileRepository(session)
         self.shopify = ShopifyRepository(session)
+        self.policies = PolicyVersionRepository(session)
         if self.write:
             self._begin_now(session)
         return self

@@ -5,6 +5,7 @@ from rapport.store.repositories.bulk_orders import BulkOrder, BulkValues, OrderB
 from rapport.store.repositories.customers import CustomerRepository, normalize_email
 from rapport.store.repositories.merchants import MerchantRepository
 from rapport.store.repositories.orders import OrderRepository
+from rapport.store.repositories.policies import PolicyVersionRepository
 from rapport.store.repositories.profiles import ProfileRepository
 from rapport.store.repositories.shopify import ShopifyRepository
 from rapport.store.repositories.tickets import RecordedTicket, TicketRepository
@@ -17,6 +18,7 @@ __all__ = [
     "MerchantRepository",
     "OrderBulkRepository",
     "OrderRepository",
+    "PolicyVersionRepository",
     "ProfileRepository",
     "RecordedTicket",
     "ShopifyRepository",

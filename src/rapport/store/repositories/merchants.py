@@ -29,6 +29,11 @@ class MerchantRepository:
         row = self.session.execute(select(*_COLUMNS).where(MerchantModel.slug == slug)).first()
         return None if row is None else _merchant(row)
 
+    def get(self, merchant_id: int) -> Merchant | None:
+        """The merchant with this row id, if it exists."""
+        row = self.session.execute(select(*_COLUMNS).where(MerchantModel.id == merchant_id)).first()
+        return None if row is None else _merchant(row)
+
     def find_by_shop_domain(self, shop_domain: str) -> Merchant | None:
         """The merchant whose Shopify shop is `shop_domain` (as stored: lower case), if any."""
         row = self.session.execute(select(*_COLUMNS).where(MerchantModel.shop_domain == shop_domain)).first()
