@@ -26,6 +26,10 @@ STATUS_BY_CODE: dict[str, int] = {
     "policy_invalid": 422,
     "store_unavailable": 503,
     "record_refused": 422,
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "conflict": 409,
     # rapport.drafting
     "draft_template_error": 500,
     # rapport.connectors.shopify.errors
@@ -53,6 +57,8 @@ CODE_BY_STATUS: dict[int, str] = {
 _ERROR = {"model": ErrorBody}
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {**_ERROR, "description": "The body cannot be read (e.g. it is not UTF-8)"},
+    401: {**_ERROR, "description": "No valid API key (Authorization: Bearer KEY) or workspace session"},
+    403: {**_ERROR, "description": "The caller's role may not do this"},
     404: {**_ERROR, "description": "Not found (an unknown route, or an unknown or foreign order)"},
     413: {**_ERROR, "description": "The body is larger than RAPPORT_MAX_REQUEST_BYTES"},
     422: {**_ERROR, "description": "The request is invalid; the message names the field"},
