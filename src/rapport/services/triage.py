@@ -23,6 +23,7 @@ class TriageRequest:
     now: datetime
     order_name: str | None = None
     intent: str | None = None
+    channel: str = "email"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +62,36 @@ def triage(
     The order the ticket is about is the one named (`order_name`), else one referenced in the
     message, else the customer's single open or most recent order that fits the intent.
     """
+    result = assess(
+        uow_factory, merchant_id=merchant.id, policy=policy, classifier=classifier, request=request
+    )
+    if record:
+        # A short transaction that starts as a write: reads above never hold the write lock.
+        with uow_factory(write=True) as uow:
+            uow.tickets.record(
+                merchant_id=merchant.id,
+                ticket=result.ticket,
+                decision=result.decision,
+                profile=result.profile,
+            )
+            uow.commit()
+    return result
+
+
+def assess(
+    uow_factory: UnitOfWorkFactory,
+    *,
+    merchant_id: int,
+    policy: Policy,
+    classifier: IntentClassifier,
+    request: TriageRequest,
+) -> TriageResult:
+    """Know the customer, read the message and decide, recording nothing (`triage` and the desk's
+    intake record it, each in its own way). The store is read in one short read transaction."""
     given = parse_intent(request.intent) if request.intent else None
     with uow_factory() as uow:
-        profile = uow.profiles.get_profile(merchant_id=merchant.id, email=request.email, now=request.now)
-        named = _named_order(uow, merchant, profile, request.order_name) if request.order_name else None
+        profile = uow.profiles.get_profile(merchant_id=merchant_id, email=request.email, now=request.now)
+        named = _named_order(uow, merchant_id, profile, request.order_name) if request.order_name else None
     reading = read_message(
         request.message,
         classifier=classifier,
@@ -80,29 +107,25 @@ def triage(
         order=named or resolve_order(reading.entities, profile.recent_orders, reading.reading.intent),
         entities=reading.entities,
         signals=reading.signals,
+        channel=request.channel,
     )
     decision = decide(ticket, profile, policy, request.now)
-    if record:
-        # A short transaction that starts as a write: reads above never hold the write lock.
-        with uow_factory(write=True) as uow:
-            uow.tickets.record(merchant_id=merchant.id, ticket=ticket, decision=decision, profile=profile)
-            uow.commit()
     return TriageResult(ticket=ticket, profile=profile, decision=decision, policy=policy)
 
 
 def _named_order(
-    uow: UnitOfWork, merchant: MerchantContext, profile: CustomerProfile, order_name: str
+    uow: UnitOfWork, merchant_id: int, profile: CustomerProfile, order_name: str
 ) -> OrderSummary:
     """The order the ticket names; it must exist and be the writer's own.
 
     A guest (an e-mail the store does not know) can name no order: nothing proves it is theirs, and the
     ticket would show a stranger someone else's order and items.
     """
-    order = uow.orders.find_summary(merchant_id=merchant.id, name_or_id=order_name)
+    order = uow.orders.find_summary(merchant_id=merchant_id, name_or_id=order_name)
     if order is None:
         raise UnknownOrder(f"no order {order_name!r} in this store")
     if not profile.is_known or not uow.orders.belongs_to(
-        merchant_id=merchant.id, external_id=order.id, email=profile.email
+        merchant_id=merchant_id, external_id=order.id, email=profile.email
     ):
         raise UnknownOrder(f"order {order_name!r} does not belong to {profile.email}")
     return order
