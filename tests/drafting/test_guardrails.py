@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from rapport.domain import OfferKind
 from rapport.drafting import BrandSettings, Draft, check_draft
 
@@ -145,16 +147,21 @@ def test_asking_for_a_known_order_number_is_flagged():
     assert codes(body) == ["asks_known_order"]
 
 
-def test_asking_for_the_order_number_is_flagged_when_only_the_last_order_is_known():
+ASKS_ORDER_NUMBER = ["Could you reply with your order number?", "I will just need the number of your order."]
+
+
+@pytest.mark.parametrize("request_words", ASKS_ORDER_NUMBER)
+def test_asking_for_the_order_number_is_flagged_when_only_the_last_order_is_known(request_words):
     # The ticket names no order, but the customer's last order is known: nobody asks for it.
     profile = a_vip()
-    body = GOOD_BODY.replace("account.", "account. Could you reply with your order number?")
+    body = GOOD_BODY.replace("account.", f"account. {request_words}")
     assert codes(body, ticket=a_ticket(profile, order=None), profile=profile) == ["asks_known_order"]
 
 
-def test_asking_for_the_order_number_is_fine_when_no_order_is_known():
+@pytest.mark.parametrize("request_words", ASKS_ORDER_NUMBER)
+def test_asking_for_the_order_number_is_fine_when_no_order_is_known(request_words):
     guest = a_guest()
-    body = "Hello,\n\nWe're adding $20.00 in store credit. Could you reply with your order number?"
+    body = f"Hello,\n\nWe're adding $20.00 in store credit. {request_words}"
     assert codes(body, subject="Your message", profile=guest, ticket=a_ticket(guest, order=None)) == []
 
 

@@ -15,6 +15,7 @@ import re
 
 from rapport.domain import CustomerProfile, Decision, OfferKind, Ticket
 from rapport.drafting.draft import BrandSettings, Draft, GuardrailReport, Violation
+from rapport.drafting.model_words import ASKING_WORDS, THIS_MESSAGE, normalise
 from rapport.drafting.money_scan import find_money, find_percents
 from rapport.drafting.promises import STATED, is_negated, unauthorized_promises
 
@@ -35,15 +36,6 @@ _RETURN_ASKED = re.compile(
     r"\b(?:please|you(?:'ll| will)? need to|you must|you have to)\s+(?:return\b|send\b[^.!?]{0,40}\bback\b)",
     re.I,
 )
-_ASK = (
-    r"(?:(?:could|can|would|will) you (?:please |kindly )?|(?:please|kindly|just) )"
-    r"(?:send|provide|share|give|tell|confirm|reply with|include|let (?:me|us) know)"
-    r"|reply with|let (?:me|us) know|what(?: is|'s| was)|(?:i|we) (?:need|require)"
-)
-_ASK_ORDER = re.compile(
-    rf"(?:{_ASK})[^.?!]{{0,60}}?\b(?:your|the) order (?:number|no\b|#|id\b|reference|confirmation)", re.I
-)
-_ASK_EMAIL = re.compile(rf"(?:{_ASK})[^.?!]{{0,60}}?\byour e-?mail(?: address)?\b", re.I)
 _GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings)\b[ ,]*"
     r"(?P<name>[^\W\d_][\w'’-]*(?:\.? [^\W\d_][\w'’-]*)?)?",
@@ -69,7 +61,8 @@ def check_draft(
     brand: BrandSettings | None = None,
 ) -> GuardrailReport:
     """Check one draft's subject and plain-text body against the decision and the customer's facts."""
-    full = f"{draft.subject}\n{draft.body_text}"
+    body = normalise(draft.body_text)  # full-width digits and symbols read as plain ("＄１０")
+    full = f"{normalise(draft.subject)}\n{body}"
     scan = _without_exempt(full, decision, brand)
     violations = [
         *_money(scan, decision),
@@ -78,7 +71,7 @@ def check_draft(
         *_shipping(scan, decision),
         *_returns(scan, decision),
         *_known_info(full, ticket, profile),  # even the reason may not ask for what we know
-        *_names(draft.body_text, full, profile),
+        *_names(body, full, profile),
         *_orders(full, ticket, profile),
         *_emails(full, ticket, profile, brand),
     ]
@@ -168,24 +161,60 @@ def _returns(text: str, decision: Decision) -> list[Violation]:
     ]
 
 
-_MENTIONS_ORDER_NUMBER = re.compile(r"\border (?:number|no\b|#|id\b|reference|confirmation)", re.I)
-_MENTIONS_EMAIL = re.compile(r"\byour e-?mail", re.I)
+# A request: an asking word ("need", "forward", "confirm", "which"...) or a plea to send, then, in the
+# same clause, a fact the store holds. Clauses end at . ! ? ; : and line breaks.
+_ASKING = re.compile(
+    rf"\b(?:(?:please|kindly|just|(?:could|can|would|will)\s+you)\s+(?:\w+\s+)?(?:send|provide|give|show)"
+    rf"|{ASKING_WORDS})\b",
+    re.I,
+)
+_CLAUSES = re.compile(r"[.!?;:](?:\s+|$)|\n+")
+_ORDER_FACT = re.compile(
+    r"\border(?:['’]s)?\s+(?:number|no\b|#(?!\s*\w)|id\b|reference|confirmation|receipt|invoice)"
+    r"|\b(?:number|no\b|id|reference|confirmation|receipt|invoice)\s+(?:of|for)\s+(?:your|the|this)\s+order\b"
+    r"|\b(?:your|the)\s+(?:[\w-]+\s+)?(?:receipt|invoice)\b"
+    r"|\b(?:date|day)\s+(?:of|you\s+placed)\s+(?:your|the)\s+order\b",
+    re.I,
+)
+_EMAIL_FACT = re.compile(
+    r"\be-?mail\s+address|\b(?:your|which|what)\s+e-?mail\b"
+    r"|\be-?mail\s+(?:on|linked|associated|tied|registered|used|you\s+(?:used|ordered|signed|registered))\b",
+    re.I,
+)
+# A question that is a request by itself.
+_ORDER_QUESTION = re.compile(
+    r"\bwhen\s+did\s+you\s+(?:place|make|submit)\s+(?:the|your|this)\s+order\b", re.I
+)
+_MENTIONS_HELD_FACT = re.compile(r"\border|receipt|invoice|e-?mail", re.I)
+
+
+def _requests(text: str, fact: re.Pattern[str], question: re.Pattern[str] | None = None) -> list[str]:
+    """The words of each clause that asks for `fact`: from the asking word to the fact."""
+    found = []
+    for clause in _CLAUSES.split(THIS_MESSAGE.sub(" ", text)):
+        ask = _ASKING.search(clause)
+        held = fact.search(clause, ask.end()) if ask else None
+        if ask and held:
+            found.append(clause[ask.start() : held.end()])
+        elif question is not None and (asked := question.search(clause)):
+            found.append(asked.group(0))
+    return found
 
 
 def _known_info(text: str, ticket: Ticket, profile: CustomerProfile) -> list[Violation]:
-    # Cheap searches first: the request patterns are slow, and most drafts name neither.
+    if not _MENTIONS_HELD_FACT.search(text):  # cheap: most drafts ask for nothing
+        return []
     out = []
-    order_known = ticket.order is not None or profile.last_order is not None
-    if order_known and _MENTIONS_ORDER_NUMBER.search(text):
+    if ticket.order is not None or profile.last_order is not None:
         out += [
-            Violation("asks_known_order", f"asks for the order number: {m.group(0)!r}")
-            for m in _ASK_ORDER.finditer(text)
+            Violation("asks_known_order", f"asks for the order number: {w!r}")
+            for w in _requests(text, _ORDER_FACT, _ORDER_QUESTION)
         ]
-    if _MENTIONS_EMAIL.search(text):
-        out += [
-            Violation("asks_known_email", f"asks for the e-mail address: {m.group(0)!r}")
-            for m in _ASK_EMAIL.finditer(text)
-        ]
+    # The e-mail address is always known: it is the one the customer wrote from.
+    out += [
+        Violation("asks_known_email", f"asks for the e-mail address: {w!r}")
+        for w in _requests(text, _EMAIL_FACT)
+    ]
     return out
 
 

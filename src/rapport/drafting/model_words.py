@@ -23,6 +23,15 @@ from babel.numbers import list_currencies
 
 from rapport.domain import CustomerProfile, Ticket
 from rapport.drafting.draft import BrandSettings, Violation
+from rapport.drafting.money_scan import (
+    CURRENCY_WORDS,
+    MONEY_SCALES,
+    NUMBER_WORDS,
+    SCALE_WORDS,
+    SLANG_AMOUNTS,
+    SUBUNIT_WORDS,
+    alternatives,
+)
 
 MAX_OPENING = 700
 MAX_CLOSING = 400
@@ -38,11 +47,9 @@ _DAYS = "monday tuesday wednesday thursday friday saturday sunday"
 _PROPER_OK = frozenset([*_MONTHS.split(), *_DAYS.split(), "i", "vip", "ok"])
 _ACRONYMS_OK = frozenset({"I", "VIP", "OK"})
 
-_CARDINALS = (
-    "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred "
-    "thousand million billion dozen grand"
-).split()
+# The number words of money_scan (one vocabulary), but "one" alone ("a new one", "the one"); "large"
+# is money slang only after a number ("ten large"), and a reply may well say "a large box".
+_CARDINALS = [w for w in (*NUMBER_WORDS, *SCALE_WORDS, *MONEY_SCALES) if w not in ("one", "large")]
 _ORDINALS = (
     "second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
     "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth thirtieth fortieth "
@@ -64,10 +71,11 @@ _FRACTION = re.compile(
     re.I,
 )
 
+# money_scan's currency words and slang (not "large": see above), and words of money in general.
 _MONEY_WORDS = re.compile(
-    r"\b(?:dollars?|bucks?|cents?|penn(?:y|ies)|dimes?|nickels?|quid|euros?|pounds?|yen|francs?|rupees?"
-    r"|pesos?|kronor|krona|money|cash|funds?|fiver|tenner|grand|usd|eur|gbp|cad|aud|chf|jpy|nzd|sek"
-    r"|moola|dough)\b",
+    r"\b(?:"
+    + alternatives([*CURRENCY_WORDS, *SUBUNIT_WORDS, *SLANG_AMOUNTS, "grand"])
+    + r"|dimes?|nickels?|money|cash|funds?|moola|dough)\b",
     re.I,
 )
 
@@ -193,10 +201,14 @@ _COMMITMENTS: tuple[tuple[str, list[str]], ...] = (
 )
 _COMMITMENT_PATTERNS = tuple((label, re.compile("|".join(p), re.I)) for label, p in _COMMITMENTS)
 
+# Words that ask the customer to give or tell something (the template guardrails ask with them too).
+ASKING_WORDS = (
+    r"need(?:s|ed)?|requir\w*|forward|share|confirm|tell\s+(?:me|us)|let\s+(?:me|us)\s+know|reply\s+with"
+    r"|respond\s+with|include|attach|upload|what(?:['’]s|\s+is|\s+was)|which|remind"
+)
 _REQUEST_CUE = re.compile(
-    r"\b(?:please|kindly|could\s+you|can\s+you|would\s+you|will\s+you|mind|need(?:s|ed)?|requir\w*|forward"
-    r"|share|confirm|tell\s+(?:me|us)|let\s+(?:me|us)\s+know|reply\s+with|respond\s+with|include|attach"
-    r"|upload|enter|type|what(?:['’]s|\s+is|\s+was)|which|remind|double-check|check)\b",
+    r"\b(?:please|kindly|could\s+you|can\s+you|would\s+you|will\s+you|mind|enter|type|double-check|check"
+    rf"|{ASKING_WORDS})\b",
     re.I,
 )
 _HELD_FACT = re.compile(
@@ -205,7 +217,8 @@ _HELD_FACT = re.compile(
     r"|photos?|pictures?|images?|proof|date)\b|\border\s+(?:number|no|id|reference|confirmation|details)\b",
     re.I,
 )
-_THIS_MESSAGE = re.compile(r"\b(?:this|my|our)\s+(?:e-?mail|message|note)\b", re.I)
+# This reply itself: "reply to this e-mail" asks for nothing.
+THIS_MESSAGE = re.compile(r"\b(?:this|my|our)\s+(?:e-?mail|message|note)\b", re.I)
 
 _TLDS = r"(?:com|net|org|io|co|info|biz|example|de|uk|app|shop|store|xyz|ly|link|site|online|eu|fr)"
 _URL = re.compile(
@@ -551,7 +564,7 @@ def _requests(text: str, raw: str, ctx: WordsContext) -> list[Violation]:
     """No request for a fact the store holds (order number, confirmation, e-mail, address, account...)."""
     bad = []
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
-        cleaned = _THIS_MESSAGE.sub(" ", sentence)
+        cleaned = THIS_MESSAGE.sub(" ", sentence)
         if _REQUEST_CUE.search(cleaned) and (held := _HELD_FACT.search(cleaned)):
             bad.append(held.group(0))
     bad += [q.group(0).strip() for q in _QUESTION.finditer(text) if _QUESTION_ABOUT.search(q.group(0))]
