@@ -89,6 +89,14 @@ class CustomerRepository:
         )
         return [email for email in self.session.scalars(query) if email is not None]
 
+    def emails_page(self, *, merchant_id: int, after: str | None, limit: int) -> list[str]:
+        """Up to `limit` of the merchant's customer e-mails after `after`, in order (keyset pages)."""
+        query = select(Customer.email).where(Customer.merchant_id == merchant_id, Customer.email.is_not(None))
+        if after is not None:
+            query = query.where(Customer.email > after)
+        query = query.order_by(Customer.email).limit(limit)
+        return [email for email in self.session.scalars(query) if email is not None]
+
     def count(self, *, merchant_id: int) -> int:
         """How many customers the merchant has."""
         query = select(func.count()).select_from(Customer).where(Customer.merchant_id == merchant_id)
