@@ -183,6 +183,7 @@ class FakeUnitOfWork(ports.UnitOfWork):
     contacts: Any = NotFaked("contacts")
     shopify: Any = NotFaked("shopify")
     policies: Any = NotFaked("policies")
+    desk: Any = NotFaked("desk")
 
     def __enter__(self) -> FakeUnitOfWork:
         self._begin()

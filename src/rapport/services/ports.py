@@ -14,6 +14,7 @@ from typing import Protocol
 from rapport.domain import CustomerProfile, Decision, OrderSummary, Ticket
 from rapport.domain.merchant import Merchant
 from rapport.domain.policy_version import PolicyVersionInfo, StoredPolicy
+from rapport.services.desk.ports import DeskRepository
 from rapport.services.ingestion.ports import IngestionRepositories
 
 
@@ -75,6 +76,8 @@ class UnitOfWork(IngestionRepositories, Protocol):
     def tickets(self) -> TicketRepository: ...
     @property
     def policies(self) -> PolicyVersionRepository: ...
+    @property
+    def desk(self) -> DeskRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

@@ -20,6 +20,7 @@ from rapport.store.repositories import (
     SubscriptionRepository,
     TicketRepository,
 )
+from rapport.store.repositories.desk import DeskRepository
 from rapport.store.statistics import refresh_after_commit
 from rapport.store.upsert import domain_errors
 
@@ -45,6 +46,7 @@ class UnitOfWork:
     profiles: ProfileRepository
     shopify: ShopifyRepository
     policies: PolicyVersionRepository
+    desk: DeskRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, write: bool = False) -> None:
         self._session_factory = session_factory
@@ -70,6 +72,7 @@ class UnitOfWork:
         self.profiles = ProfileRepository(session)
         self.shopify = ShopifyRepository(session)
         self.policies = PolicyVersionRepository(session)
+        self.desk = DeskRepository(session)
         if self.write:
             self._begin_now(session)
         return self
