@@ -183,6 +183,7 @@ class FakeUnitOfWork(ports.UnitOfWork):
     contacts: Any = NotFaked("contacts")
     shopify: Any = NotFaked("shopify")
     policies: Any = NotFaked("policies")
+    grants: Any = NotFaked("grants")
     desk: Any = NotFaked("desk")
 
     def __enter__(self) -> FakeUnitOfWork:

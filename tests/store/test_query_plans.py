@@ -28,6 +28,7 @@ from rapport.store.database import make_engine, session_factory, upgrade
 from rapport.store.models import (
     Customer,
     CustomerTag,
+    Grant,
     Merchant,
     Order,
     OrderLineItem,
@@ -144,6 +145,24 @@ def fill(engine: Engine) -> int:
                     "received_at": NOW - timedelta(days=cid % 200),
                     "channel": "email",
                     "intent": "damaged_item",
+                }
+                for cid in customer_ids
+            ],
+        )
+        c.execute(
+            insert(t(Grant)),
+            [
+                {
+                    "merchant_id": mid,
+                    "customer_id": cid,
+                    "email": f"c{cid}@example.com",
+                    "offer": "store_credit",
+                    "amount": Decimal("5.00"),
+                    "currency": "USD",
+                    "amount_in_policy_currency": Decimal("5.00"),
+                    "granted_by_label": "agent@example.com",
+                    "role": "agent",
+                    "created_at": NOW - timedelta(days=cid % 200),
                 }
                 for cid in customer_ids
             ],
@@ -310,6 +329,7 @@ def test_every_query_of_the_customer_profile_searches_an_index_on_all_its_equali
         ("support_contacts", frozenset({"customer_id"})),
         ("tickets", frozenset({"customer_id"})),
         ("customer_tags", frozenset({"customer_id"})),
+        ("grants", frozenset({"merchant_id", "customer_id"})),  # the desk's ledger, in the 90-day sums
     }
 
 
@@ -349,3 +369,26 @@ def test_a_recorded_triage_naming_an_order_links_customer_and_order_through_thei
     assert unindexed == set()
     assert ("customers", frozenset({"merchant_id", "email"})) in found
     assert ("orders", frozenset({"merchant_id", "external_id"})) in found  # the INSERT's link to its order
+
+
+def test_the_grant_ledgers_queries_search_their_indexes(big_store) -> None:  # noqa: ANN001
+    engine, units, merchant_id = big_store
+    with units() as uow:
+        customer_id = uow.customers.id_for_email(merchant_id=merchant_id, email="c42@example.com")
+
+    def ledger() -> None:
+        with units() as uow:
+            grants = uow.grants
+            grants.granted_90d(
+                merchant_id=merchant_id, customer_id=customer_id, email="c42@example.com", now=NOW
+            )
+            grants.granted_90d(merchant_id=merchant_id, customer_id=None, email="guest@example.com", now=NOW)
+            grants.find_by_key(merchant_id=merchant_id, idempotency_key="reply-1")
+            grants.for_email(merchant_id=merchant_id, email="c42@example.com")
+
+    assert accesses_of(engine, ledger) == {
+        ("grants", frozenset({"merchant_id", "customer_id"})),
+        ("grants", frozenset({"merchant_id", "email"})),
+        ("grants", frozenset({"merchant_id", "idempotency_key"})),
+        ("support_contacts", frozenset({"customer_id"})),
+    }

@@ -11,6 +11,7 @@ from rapport.store.database import WRITE_LOCK_UP_FRONT, make_engine, session_fac
 from rapport.store.repositories import (
     ContactRepository,
     CustomerRepository,
+    GrantRepository,
     MerchantRepository,
     OrderBulkRepository,
     OrderRepository,
@@ -46,6 +47,7 @@ class UnitOfWork:
     profiles: ProfileRepository
     shopify: ShopifyRepository
     policies: PolicyVersionRepository
+    grants: GrantRepository
     desk: DeskRepository
 
     def __init__(self, session_factory: sessionmaker[Session], *, write: bool = False) -> None:
@@ -72,6 +74,7 @@ class UnitOfWork:
         self.profiles = ProfileRepository(session)
         self.shopify = ShopifyRepository(session)
         self.policies = PolicyVersionRepository(session)
+        self.grants = GrantRepository(session)
         self.desk = DeskRepository(session)
         if self.write:
             self._begin_now(session)

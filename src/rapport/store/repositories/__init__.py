@@ -3,6 +3,7 @@
 from rapport.store.repositories.activity import ContactRepository, SubscriptionRepository
 from rapport.store.repositories.bulk_orders import BulkOrder, BulkValues, OrderBulkRepository
 from rapport.store.repositories.customers import CustomerRepository, normalize_email
+from rapport.store.repositories.grants import GrantRepository
 from rapport.store.repositories.merchants import MerchantRepository
 from rapport.store.repositories.orders import OrderRepository
 from rapport.store.repositories.policies import PolicyVersionRepository
@@ -15,6 +16,7 @@ __all__ = [
     "BulkValues",
     "ContactRepository",
     "CustomerRepository",
+    "GrantRepository",
     "MerchantRepository",
     "OrderBulkRepository",
     "OrderRepository",

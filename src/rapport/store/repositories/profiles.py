@@ -8,7 +8,8 @@ Rules (also in docs/import-format.md):
   average_order_value and first_order_at use counted orders only.
 - open_orders: not cancelled and fulfillment_status not "fulfilled"/"restocked".
 - contacts_last_90d counts imported contacts and tickets triaged by Rapport; granted amounts come
-  from imported contacts only (a decision is an offer an agent may still change).
+  from imported contacts and the desk's grant ledger (a decision is an offer an agent may still change:
+  only what was granted counts). Ledger grants count at `amount_in_policy_currency`.
 - 90-day windows include both ends: now - 90 days <= created_at <= now. Amounts are summed as
   recorded, assumed to be in the merchant's currency.
 """
@@ -26,6 +27,7 @@ from rapport.domain import ZERO, CustomerProfile, OfferKind, OrderSummary
 from rapport.store.models import (
     Customer,
     CustomerTag,
+    Grant,
     Merchant,
     Order,
     Subscription,
@@ -73,6 +75,14 @@ class ProfileRepository:
         recent = self._recent_orders(customer.id, now)
         active, next_billing = self._subscription(customer.id)
         contacts, refunds, credits = self._contacts_90d(customer.id, now)
+        desk_refunds, desk_credits = ledger_granted_90d(
+            self.session,
+            merchant_id=merchant_id,
+            customer_id=customer.id,
+            email=customer.email or email,
+            now=now,
+        )
+        refunds, credits = refunds + desk_refunds, credits + desk_credits
         first_order_at: datetime | None = orders["first_order_at"]
         since = first_order_at or customer.created_at
         return CustomerProfile(
@@ -175,6 +185,43 @@ class ProfileRepository:
             select(CustomerTag.tag).where(CustomerTag.customer_id == customer_id).order_by(CustomerTag.tag)
         )
         return tuple(self.session.scalars(query))
+
+
+def ledger_granted_90d(
+    session: Session, *, merchant_id: int, customer_id: int | None, email: str, now: datetime
+) -> tuple[Decimal, Decimal]:
+    """Refunds and credits the desk granted in the 90 days before `now` (policy currency): the customer's
+    grants, or a guest's (no customer row) by e-mail. Both searches are index ranges on created_at."""
+    since = now - timedelta(days=90)
+    whose = (
+        Grant.customer_id == customer_id if customer_id is not None else Grant.email == normalize_email(email)
+    )
+    amount = Grant.amount_in_policy_currency
+    query = select(
+        func.sum(amount).filter(Grant.offer.in_(REFUND_OFFERS)),
+        func.sum(amount).filter(Grant.offer.in_(CREDIT_OFFERS)),
+    ).where(Grant.merchant_id == merchant_id, whose, Grant.created_at >= since, Grant.created_at <= now)
+    refunds, credits = session.execute(query).one()
+    return _money(refunds), _money(credits)
+
+
+def contacts_granted_90d(
+    session: Session, *, merchant_id: int, customer_id: int, now: datetime
+) -> tuple[Decimal, Decimal]:
+    """Refunds and credits of the imported contacts in the 90 days before `now` (the profile's rule)."""
+    since = now - timedelta(days=90)
+    amount = SupportContact.granted_amount
+    query = select(
+        func.sum(amount).filter(SupportContact.granted_offer.in_(REFUND_OFFERS)),
+        func.sum(amount).filter(SupportContact.granted_offer.in_(CREDIT_OFFERS)),
+    ).where(
+        SupportContact.merchant_id == merchant_id,
+        SupportContact.customer_id == customer_id,
+        SupportContact.created_at >= since,
+        SupportContact.created_at <= now,
+    )
+    refunds, credits = session.execute(query).one()
+    return _money(refunds), _money(credits)
 
 
 def _money(value: Decimal | float | None) -> Decimal:
