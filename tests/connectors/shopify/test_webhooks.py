@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from rapport.connectors.shopify.errors import WebhookRejected, WebhookUnauthorized
 from rapport.connectors.shopify.webhook_topics import ShopifyWebhookTopics
-from rapport.connectors.shopify.webhooks import ShopifyWebhookVerifier, parse_delivery
+from rapport.connectors.shopify.webhooks import ShopifyWebhookVerifier, parse_delivery, verify_hmac
 from rapport.domain.signals import SignalRules
 from rapport.services.merchants import open_merchant
 from rapport.services.webhooks import WebhookService
@@ -236,3 +236,48 @@ def test_an_over_long_header_leaves_nothing_in_the_store(receiver: WebhookServic
         receiver.receive(headers(body, "orders/create", webhook_id="w" * 5000), body)
     with uow_factory() as uow:
         assert uow.shopify.count("webhooks", merchant_id=receiver.merchant.id) == 0
+
+
+# The messages below are what the API answers the sender (401/400 with the message): each names the fix.
+
+
+def test_an_empty_secret_refuses_every_delivery_naming_the_setting() -> None:
+    body = b"{}"
+    with pytest.raises(WebhookUnauthorized) as refused:
+        verify_hmac(body, signed(body), SecretStr(""))
+    assert refused.value.message == "webhooks are disabled: RAPPORT_SHOPIFY_WEBHOOK_SECRET is not set"
+
+
+def test_a_missing_signature_is_refused_naming_the_header() -> None:
+    with pytest.raises(WebhookUnauthorized) as refused:
+        verify_hmac(b"{}", None, SECRET)
+    assert refused.value.message == "missing X-Shopify-Hmac-Sha256 header"
+
+
+def test_a_signature_of_another_body_is_refused_saying_so() -> None:
+    with pytest.raises(WebhookUnauthorized) as refused:
+        verify_hmac(b"{}", signed(b"[]"), SECRET)
+    assert refused.value.message == "X-Shopify-Hmac-Sha256 does not match the body"
+
+
+def test_every_missing_header_is_named() -> None:
+    with pytest.raises(WebhookRejected) as rejected:
+        parse_delivery({}, b"{}")
+    assert rejected.value.message == "missing header(s): X-Shopify-Topic, X-Shopify-Webhook-Id"
+
+
+def test_every_over_long_header_is_named_with_its_length_and_limit() -> None:
+    body = b"{}"
+    with pytest.raises(WebhookRejected) as rejected:
+        parse_delivery(headers(body, "t" * 61, "w" * 101), body)
+    assert rejected.value.message == (
+        "header(s) too long: X-Shopify-Topic (61 characters, at most 60), "
+        "X-Shopify-Webhook-Id (101 characters, at most 100)"
+    )
+
+
+def test_a_body_that_is_not_an_object_is_rejected_saying_so() -> None:
+    body = b"[1, 2]"
+    with pytest.raises(WebhookRejected) as rejected:
+        parse_delivery(headers(body, "orders/create"), body)
+    assert rejected.value.message == "the body must be a JSON object"
