@@ -90,8 +90,9 @@ def request_mix() -> list[Request]:
 
 
 @contextlib.contextmanager
-def served_store(database_url: str, workdir: Path) -> Iterator[str]:
-    """`rapport serve` over a store made with `rapport init` and `rapport import`; yields its base URL."""
+def served_store(database_url: str, workdir: Path) -> Iterator[tuple[str, str]]:
+    """`rapport serve` over a store made with `rapport init`, `rapport import` and `rapport key create`;
+    yields its base URL and the key."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("RAPPORT_")}
     env |= {
         "RAPPORT_DATABASE_URL": database_url,
@@ -102,6 +103,15 @@ def served_store(database_url: str, workdir: Path) -> Iterator[str]:
     for command in (["init"], ["import", str(STORE)]):
         done = subprocess.run([RAPPORT, *command], env=env, cwd=workdir, capture_output=True, timeout=60)
         assert done.returncode == 0, f"rapport {command[0]}: {done.stdout!r} {done.stderr!r}"
+    created = subprocess.run(
+        [RAPPORT, "key", "create", "--merchant", "default"],
+        env=env,
+        cwd=workdir,
+        capture_output=True,
+        timeout=60,
+    )
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.decode().strip()
     port = free_port()
     log_path = workdir / "serve.log"
     with log_path.open("wb") as log:
@@ -119,7 +129,7 @@ def served_store(database_url: str, workdir: Path) -> Iterator[str]:
                 assert server.poll() is None, f"rapport serve exited: {log_path.read_text()[-3000:]}"
                 assert time.monotonic() < deadline, f"no answer in 30 s: {log_path.read_text()[-3000:]}"
                 time.sleep(0.1)
-            yield base
+            yield base, key
         finally:
             server.terminate()
             try:
@@ -136,13 +146,14 @@ def _healthy(base: str) -> bool:
         return False
 
 
-def send_all_at_once(base: str, requests: list[Request]) -> list[str]:
+def send_all_at_once(base: str, requests: list[Request], *, key: str) -> list[str]:
     """Every request from its own thread, all released together; what went wrong with each that failed."""
     failures: list[str] = []
     lock = threading.Lock()
     start = threading.Barrier(len(requests))
     limits = httpx.Limits(max_connections=len(requests), max_keepalive_connections=len(requests))
-    with httpx.Client(base_url=base, timeout=60, limits=limits) as client:
+    auth = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=base, timeout=60, limits=limits, headers=auth) as client:
 
         def send(request: Request) -> None:
             method, path, body, content, headers = request
@@ -179,8 +190,8 @@ def test_two_hundred_concurrent_reads_and_writes_all_succeed_and_every_write_is_
     database_url: str, tmp_path: Path
 ) -> None:
     requests = request_mix()
-    with served_store(database_url, tmp_path) as base:
-        failures = send_all_at_once(base, requests)
+    with served_store(database_url, tmp_path) as (base, key):
+        failures = send_all_at_once(base, requests, key=key)
         assert failures == []
         recorded = sum(1 for _, _, body, _, _ in requests if body and body.get("record"))
         assert stored(database_url, "SELECT count(*) FROM tickets") == [(recorded,)]

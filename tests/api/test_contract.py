@@ -23,7 +23,7 @@ from rapport.services.setup import initialize
 from rapport.store.models import DecisionRecord
 from rapport.store.unit_of_work import UnitOfWork
 
-from .conftest import NOW, settings
+from .conftest import NOW, bearer, key_for, settings
 from .openapi_check import response_schema, violations
 
 TICKET = {"email": "dana.lee@example.com", "message": "My bowls arrived chipped, order #9001", "intent": None}
@@ -154,8 +154,9 @@ def test_the_api_refuses_to_start_with_an_invalid_policy_naming_file_and_line(en
 def test_the_api_answers_in_the_currency_of_the_configured_policy(environment: Path) -> None:
     environment.write_text(default_policy_text().replace("currency: USD", "currency: EUR"))
     # The merchant, created on purpose (`rapport init`).
-    initialize(build(load_settings()).uow_factory, merchant="default", policy_path=environment)
-    client = TestClient(app_from_environment())
+    uow_factory = build(load_settings()).uow_factory
+    initialize(uow_factory, merchant="default", policy_path=environment)
+    client = TestClient(app_from_environment(), headers=bearer(key_for(uow_factory)))
     assert client.get("/v1/customers/who@example.net").json()["currency"] == "EUR"
     triaged = client.post("/v1/tickets/triage", json={"email": "who@example.net", "message": "it broke"})
     assert triaged.json()["resolution"]["currency"] == "EUR"

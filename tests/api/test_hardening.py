@@ -23,7 +23,7 @@ from rapport.policy import default_policy
 from rapport.services.importing import import_jsonl
 from rapport.store.unit_of_work import UnitOfWork
 
-from .conftest import NOW, STORE, settings
+from .conftest import NOW, STORE, bearer, key_for, settings
 
 LIMIT = 1_000
 TOO_LARGE = {"error": {"code": "payload_too_large", "message": "the request body is larger than 1,000 bytes"}}
@@ -35,7 +35,8 @@ def limited(uow_factory: Callable[[], UnitOfWork]) -> TestClient:
     """The API over a store holding Dana, Lena and Sam, with a 1,000-byte bound on request bodies."""
     assert not import_jsonl(uow_factory, path=STORE, merchant="default").errors
     app = build(settings(max_request_bytes=LIMIT), policy=default_policy(), uow_factory=uow_factory)
-    return TestClient(create_app(app, clock=lambda: NOW), raise_server_exceptions=False)
+    headers = bearer(key_for(uow_factory))
+    return TestClient(create_app(app, clock=lambda: NOW), raise_server_exceptions=False, headers=headers)
 
 
 def chunks(count: int, size: int) -> Iterator[bytes]:

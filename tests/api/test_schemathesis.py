@@ -4,7 +4,8 @@ error, and every answer has the status, headers and shape the OpenAPI schema pub
 
 On a temporary SQLite store holding examples/store.jsonl; at most 25 examples per route and phase, a
 fixed seed (the same run every time). The webhook route authenticates by HMAC, so generated deliveries
-are mostly answered 401; it is in the run all the same, and must never be a 500.
+are mostly answered 401; it is in the run all the same, and must never be a 500. The /v1 routes get a
+machine key of the store's merchant (its `ignored_auth` check also sends none, and a wrong one).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from rapport.store.database import make_engine, session_factory, upgrade
 from rapport.store.unit_of_work import factory_for
 from store_builders import sqlite_url
 
-from .conftest import settings
+from .conftest import key_for, settings
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "store.jsonl"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -57,7 +58,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> list[events.EngineEvent]:
     uow_factory = factory_for(session_factory(engine))
     assert not import_jsonl(uow_factory, path=EXAMPLES, merchant="default").errors
     app = create_app(build(settings(), policy=default_policy(), uow_factory=uow_factory), clock=lambda: NOW)
-    schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=SchemathesisConfig.from_dict(CONFIG))
+    config = CONFIG | {"headers": {"Authorization": f"Bearer {key_for(uow_factory)}"}}
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=SchemathesisConfig.from_dict(config))
     schema.config.checks.update(included_check_names=["all"])
     try:
         return list(from_schema(schema).execute())
@@ -106,3 +108,15 @@ def test_no_input_is_a_server_error_or_an_answer_off_the_schema(run: list[events
         }
     )
     assert failures == []
+
+
+def test_the_v1_routes_were_answered_with_the_key_not_only_refused(run: list[events.EngineEvent]) -> None:
+    statuses: dict[str, set[int]] = {}
+    for scenario in scenarios(run):
+        for interaction in scenario.recorder.interactions.values():
+            if interaction.response is not None:
+                statuses.setdefault(scenario.recorder.label, set()).add(interaction.response.status_code)
+    answered = {
+        label for label, seen in statuses.items() if label.split(" ")[1].startswith("/v1/") and 200 in seen
+    }
+    assert answered == {label for label in ROUTES if " /v1/" in label}

@@ -183,6 +183,9 @@ class FakeUnitOfWork(ports.UnitOfWork):
     contacts: Any = NotFaked("contacts")
     shopify: Any = NotFaked("shopify")
     policies: Any = NotFaked("policies")
+    users: Any = NotFaked("users")
+    api_keys: Any = NotFaked("api_keys")
+    web_sessions: Any = NotFaked("web_sessions")
     grants: Any = NotFaked("grants")
     desk: Any = NotFaked("desk")
 

@@ -9,6 +9,7 @@ from functools import cached_property
 
 from fastapi import FastAPI
 
+from rapport.api.auth import Authenticator, install_auth_errors
 from rapport.api.body_limit import BodyLimit
 from rapport.api.errors import WEBHOOK_RESPONSES, install_error_handlers
 from rapport.api.tickets import ticket_router
@@ -59,10 +60,13 @@ def create_app(
     _ = app.uow_factory
     api = FastAPI(title="Rapport", version="0.1.0")
     install_error_handlers(api)
+    install_auth_errors(api)
     # Bodies are counted as they stream (chunked too), so no route ever holds more than the bound.
     api.add_middleware(BodyLimit, max_bytes=app.settings.max_request_bytes)
     api.include_router(webhook_router(_Webhooks(app, clock)), responses=WEBHOOK_RESPONSES)
-    api.include_router(ticket_router(app, clock=clock))
+    # Every /v1 route depends on the caller's key or session, and acts for the caller's merchant.
+    auth = Authenticator(app, clock=clock)
+    api.include_router(ticket_router(app, auth=auth, clock=clock))
 
     @api.get("/healthz", response_model=HealthOut)
     def healthz() -> HealthOut:

@@ -1,5 +1,8 @@
 """Ticket routes: triage a message, draft its reply, show a customer card. Thin: each calls a service
-and answers a `rapport.schemas` model, which is also what the OpenAPI schema publishes."""
+and answers a `rapport.schemas` model, which is also what the OpenAPI schema publishes.
+
+Every route acts for the caller's merchant (its key's or session's): its store rows, its policy in force,
+its brand."""
 
 from __future__ import annotations
 
@@ -7,24 +10,27 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 
+from rapport.api.auth import Authenticator
 from rapport.api.errors import ERROR_RESPONSES
 from rapport.bootstrap import Rapport
+from rapport.domain.desk import Actor
 from rapport.schemas import CustomerOut, DraftResponse, InstantIn, TicketIn, TriageOut
 from rapport.schemas.tickets import EMAIL_PATTERN
 from rapport.services.customers import customer_card
 from rapport.services.replies import draft_reply
+from rapport.services.tenancy import Tenant
 from rapport.services.triage import TriageRequest, TriageResult, triage
 
 NOW_HELP = "Decide as of this instant: ISO 8601, no offset means UTC, years 1970-2199 (default: now)."
 
 
-def ticket_router(app: Rapport, *, clock: Callable[[], datetime]) -> APIRouter:
-    """The /v1 routes of one application (its store, policy, merchant, classifier and drafter)."""
+def ticket_router(app: Rapport, *, auth: Authenticator, clock: Callable[[], datetime]) -> APIRouter:
+    """The /v1 routes of one application (its store, classifier and drafter), for each caller's tenant."""
     router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
 
-    def run(ticket: TicketIn) -> TriageResult:
+    def run(ticket: TicketIn, tenant: Tenant) -> TriageResult:
         request = TriageRequest(
             email=ticket.email,
             message=ticket.message,
@@ -34,33 +40,36 @@ def ticket_router(app: Rapport, *, clock: Callable[[], datetime]) -> APIRouter:
         )
         return triage(
             app.uow_factory,
-            merchant=app.merchant,
-            policy=app.policy,
+            merchant=tenant.merchant,
+            policy=tenant.policy,
             classifier=app.classifier,
             request=request,
             record=ticket.record,
         )
 
     @router.post("/tickets/triage", response_model=TriageOut)
-    def triage_ticket(ticket: TicketIn) -> TriageOut:
+    def triage_ticket(ticket: TicketIn, actor: Actor = Depends(auth.actor)) -> TriageOut:
         """Decide segment, queue, SLA, resolution, tone and follow-ups, with the reasons (a preview:
         the ticket and the decision are stored only with `"record": true`)."""
-        return TriageOut.from_result(run(ticket))
+        return TriageOut.from_result(run(ticket, app.tenant(actor.merchant_id)))
 
     @router.post("/tickets/draft", response_model=DraftResponse)
-    def draft_ticket(ticket: TicketIn) -> DraftResponse:
+    def draft_ticket(ticket: TicketIn, actor: Actor = Depends(auth.actor)) -> DraftResponse:
         """Triage, then draft the reply (checked by the guardrails)."""
-        result = run(ticket)
-        return DraftResponse.from_domain(result, draft_reply(result, drafter=app.drafter, brand=app.brand))
+        tenant = app.tenant(actor.merchant_id)
+        result = run(ticket, tenant)
+        return DraftResponse.from_domain(result, draft_reply(result, drafter=app.drafter, brand=tenant.brand))
 
     @router.get("/customers/{email}", response_model=CustomerOut)
     def customer(
         email: Annotated[str, Path(min_length=3, max_length=320, pattern=EMAIL_PATTERN)],
         now: Annotated[InstantIn | None, Query(description=NOW_HELP)] = None,
+        actor: Actor = Depends(auth.actor),
     ) -> CustomerOut:
         """The customer card: what Rapport knows before answering (a guest when unknown); amounts are
         in the merchant's currency, the policy's."""
-        profile = customer_card(app.uow_factory, merchant=app.merchant, email=email, now=now or clock())
+        tenant = app.tenant(actor.merchant_id)
+        profile = customer_card(app.uow_factory, merchant=tenant.merchant, email=email, now=now or clock())
         return CustomerOut.from_domain(profile)
 
     return router

@@ -12,6 +12,8 @@ from types import TracebackType
 from typing import Protocol
 
 from rapport.domain import CustomerProfile, Decision, OrderSummary, Ticket
+from rapport.domain.access import KeyInfo, StoredKey, StoredSession, UserCredentials, UserInfo
+from rapport.domain.desk import Role
 from rapport.domain.merchant import Merchant
 from rapport.domain.policy_version import PolicyVersionInfo, StoredPolicy
 from rapport.services.desk.ports import DeskRepository
@@ -62,6 +64,48 @@ class PolicyVersionRepository(Protocol):
     ) -> PolicyVersionInfo: ...
 
 
+class UserRepository(Protocol):
+    def add(
+        self, *, merchant_id: int, email: str, role: Role, password_hash: str, now: datetime
+    ) -> UserInfo: ...
+    def find(self, *, merchant_id: int, email: str) -> UserCredentials | None: ...
+    def get(self, *, merchant_id: int, user_id: int) -> UserInfo | None: ...
+    def list(self, *, merchant_id: int) -> list[UserInfo]: ...
+    def set_password_hash(self, *, merchant_id: int, user_id: int, password_hash: str) -> None: ...
+    def disable(self, *, merchant_id: int, user_id: int, now: datetime) -> None: ...
+
+
+class ApiKeyRepository(Protocol):
+    def add(
+        self,
+        *,
+        merchant_id: int,
+        user_id: int | None,
+        prefix: str,
+        secret_hash: str,
+        label: str | None,
+        now: datetime,
+    ) -> KeyInfo: ...
+    def find_by_prefix(self, prefix: str) -> StoredKey | None: ...
+    def list(self, *, merchant_id: int) -> list[KeyInfo]: ...
+    def revoke(self, *, merchant_id: int, prefix: str, now: datetime) -> bool: ...
+
+
+class SessionRepository(Protocol):
+    def add(
+        self,
+        *,
+        merchant_id: int,
+        user_id: int,
+        token_hash: str,
+        csrf_token: str,
+        now: datetime,
+        expires_at: datetime,
+    ) -> None: ...
+    def find(self, token_hash: str) -> StoredSession | None: ...
+    def revoke(self, token_hash: str, *, now: datetime) -> None: ...
+
+
 class UnitOfWork(IngestionRepositories, Protocol):
     """One transaction: `with uow: ...; uow.commit()`; whatever is not committed is rolled back."""
 
@@ -76,6 +120,12 @@ class UnitOfWork(IngestionRepositories, Protocol):
     def tickets(self) -> TicketRepository: ...
     @property
     def policies(self) -> PolicyVersionRepository: ...
+    @property
+    def users(self) -> UserRepository: ...
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
+    @property
+    def web_sessions(self) -> SessionRepository: ...
     @property
     def desk(self) -> DeskRepository: ...
 

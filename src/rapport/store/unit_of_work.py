@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rapport.store.database import WRITE_LOCK_UP_FRONT, make_engine, session_factory, upgrade
 from rapport.store.repositories import (
+    ApiKeyRepository,
     ContactRepository,
     CustomerRepository,
     GrantRepository,
@@ -17,9 +18,11 @@ from rapport.store.repositories import (
     OrderRepository,
     PolicyVersionRepository,
     ProfileRepository,
+    SessionRepository,
     ShopifyRepository,
     SubscriptionRepository,
     TicketRepository,
+    UserRepository,
 )
 from rapport.store.repositories.desk import DeskRepository
 from rapport.store.statistics import refresh_after_commit
@@ -47,6 +50,9 @@ class UnitOfWork:
     profiles: ProfileRepository
     shopify: ShopifyRepository
     policies: PolicyVersionRepository
+    users: UserRepository
+    api_keys: ApiKeyRepository
+    web_sessions: SessionRepository
     grants: GrantRepository
     desk: DeskRepository
 
@@ -74,6 +80,9 @@ class UnitOfWork:
         self.profiles = ProfileRepository(session)
         self.shopify = ShopifyRepository(session)
         self.policies = PolicyVersionRepository(session)
+        self.users = UserRepository(session)
+        self.api_keys = ApiKeyRepository(session)
+        self.web_sessions = SessionRepository(session)
         self.grants = GrantRepository(session)
         self.desk = DeskRepository(session)
         if self.write:

@@ -1,5 +1,6 @@
 """Repositories: every SQL query of Rapport lives in one of these."""
 
+from rapport.store.repositories.access import ApiKeyRepository, SessionRepository, UserRepository
 from rapport.store.repositories.activity import ContactRepository, SubscriptionRepository
 from rapport.store.repositories.bulk_orders import BulkOrder, BulkValues, OrderBulkRepository
 from rapport.store.repositories.customers import CustomerRepository, normalize_email
@@ -12,6 +13,9 @@ from rapport.store.repositories.shopify import ShopifyRepository
 from rapport.store.repositories.tickets import RecordedTicket, TicketRepository
 
 __all__ = [
+    "ApiKeyRepository",
+    "SessionRepository",
+    "UserRepository",
     "BulkOrder",
     "BulkValues",
     "ContactRepository",
