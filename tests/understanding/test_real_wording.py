@@ -23,12 +23,9 @@ CASES = [
         "I'm having an issue related to shipping, the price for it just seems really high.",
         {"product_question", "billing_issue"},
     ),
-    pytest.param(
+    (
         "Could you help me out and give me an extension so I have time to get the money for it",
         {"billing_issue"},
-        marks=pytest.mark.xfail(
-            strict=True, reason="read as unsure (sent to a human) but billing_issue is not in its top three"
-        ),
     ),
     ("Hello! I have a question about some jeans on your site", {"product_question"}),
     ("I can't remember my own username! lol", {"account_issue"}),

@@ -52,6 +52,17 @@ def test_the_shipped_examples_cover_every_intent() -> None:
     assert {e.intent for e in read_labelled_csv(CUSTOMER_CSV)} == set(Intent)
 
 
+def test_naming_the_customer_messages_reads_every_batch_of_them_once() -> None:
+    from rapport.domain import Intent
+    from rapport.understanding.training import CUSTOMER_CSV, CUSTOMER_CSV_2
+
+    rows = training_examples([], [CUSTOMER_CSV, CUSTOMER_CSV_2])
+    second = [e for e in rows if e.origin == CUSTOMER_CSV_2.name]
+    assert {e.intent for e in second} == set(Intent)
+    assert len(second) >= 1_200
+    assert len(rows) == len(read_labelled_csv(CUSTOMER_CSV)) + len(second)
+
+
 def test_the_packaged_model_file_is_small() -> None:
     from rapport.understanding.training import MODEL_PATH
 

@@ -22,6 +22,10 @@ from rapport.understanding.model import IntentModel, prepare
 DATA_DIR = Path(__file__).with_name("data")
 EXAMPLES_CSV = DATA_DIR / "examples.csv"
 CUSTOMER_CSV = DATA_DIR / "customer_messages.csv"  # written the way customers write: see data/README.md
+CUSTOMER_CSV_2 = DATA_DIR / "customer_messages_2.csv"  # a second, larger batch of the same kind
+# one data set written in batches (each with its own provenance): naming the first reads them all
+CUSTOMER_BATCHES = (CUSTOMER_CSV, CUSTOMER_CSV_2)
+OWN_CSVS = (EXAMPLES_CSV, *CUSTOMER_BATCHES)
 MODEL_PATH = DATA_DIR / "intent_model.joblib"
 HELD_OUT_BUCKETS = 5  # one bucket in five (20 %) of Bitext is held out
 
@@ -122,22 +126,30 @@ def _require_columns(path: Path, present: Sequence[str] | None, needed: Iterable
         )
 
 
-def training_examples(
-    data_csvs: Sequence[Path], extra_csvs: Sequence[Path] = (EXAMPLES_CSV, CUSTOMER_CSV)
-) -> list[Example]:
+def training_examples(data_csvs: Sequence[Path], extra_csvs: Sequence[Path] = OWN_CSVS) -> list[Example]:
     """Labelled messages for training, from CSVs of either shape, read by their header.
 
     Bitext-shaped files (`instruction`, `intent`) are mapped to Rapport's intents and their held-out part
-    is left out; Rapport-shaped files (`text`, `intent`) are used whole.
+    is left out; Rapport-shaped files (`text`, `intent`) are used whole. `customer_messages.csv` stands
+    for all its batches (`CUSTOMER_BATCHES`).
     """
     examples: list[Example] = []
-    for path in [*data_csvs, *extra_csvs]:
+    for path in [*data_csvs, *with_customer_batches(extra_csvs)]:
         if "instruction" in _header(path):
             rows = read_labelled_csv(path, text_column="instruction", mapping=BITEXT_MAPPING)
             examples += [e for e in rows if not is_held_out(e.text)]
         else:
             examples += read_labelled_csv(path)
     return examples
+
+
+def with_customer_batches(paths: Sequence[Path]) -> list[Path]:
+    """`paths` with the first customer-message file replaced by all its batches (no file twice)."""
+    first = CUSTOMER_CSV.resolve()
+    expanded: list[Path] = []
+    for path in paths:
+        expanded += list(CUSTOMER_BATCHES) if path.resolve() == first else [path]
+    return list(dict.fromkeys(p.resolve() for p in expanded))
 
 
 def _header(path: Path) -> list[str]:
