@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from rapport.api.auth import Authenticator, install_auth_errors
 from rapport.api.body_limit import BodyLimit
 from rapport.api.errors import WEBHOOK_RESPONSES, install_error_handlers
+from rapport.api.me import me_router
 from rapport.api.tickets import ticket_router
 from rapport.api.webhooks import webhook_router
 from rapport.bootstrap import Rapport, build
@@ -67,6 +68,7 @@ def create_app(
     # Every /v1 route depends on the caller's key or session, and acts for the caller's merchant.
     auth = Authenticator(app, clock=clock)
     api.include_router(ticket_router(app, auth=auth, clock=clock))
+    api.include_router(me_router(app, auth=auth))
 
     @api.get("/healthz", response_model=HealthOut)
     def healthz() -> HealthOut:
