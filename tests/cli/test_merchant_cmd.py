@@ -63,3 +63,57 @@ def test_a_misspelt_merchant_is_an_error_and_is_not_created(
     assert result.exit_code == 2
     assert "merchant 'defualt' does not exist" in result.output
     assert rapport("merchant", "list").stdout == "default\tUSD\t-\n"
+
+
+def test_merchant_add_with_a_policy_stores_it_as_version_1_in_the_policys_currency(workdir: Path) -> None:
+    from rapport.bootstrap import build
+    from rapport.config import load_settings
+    from rapport.policy import default_policy_text
+    from rapport.services.policies import current_policy_source
+
+    policy = workdir / "globex.yaml"
+    policy.write_text(default_policy_text().replace("currency: USD", "currency: EUR"))
+    added = rapport("merchant", "add", "globex", "--policy", str(policy))
+    assert added.exit_code == 0, added.output
+    assert rapport("merchant", "list").stdout == "globex\tEUR\t-\n"
+    uow_factory = build(load_settings(), policy_path=policy).uow_factory
+    with uow_factory() as uow:
+        merchant = uow.merchants.find("globex")
+    assert merchant is not None
+    stored = current_policy_source(uow_factory, merchant_id=merchant.id)
+    assert stored is not None
+    assert stored.info.version == 1
+    assert stored.info.author == "cli"
+    assert stored.source == policy.read_text()
+
+
+def test_merchant_add_with_a_broken_policy_names_file_and_line_and_creates_nothing(workdir: Path) -> None:
+    from rapport.policy import default_policy_text
+
+    policy = workdir / "broken.yaml"
+    lines = default_policy_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("currency:"))
+    lines[at] = "currency: 12"
+    policy.write_text("\n".join(lines) + "\n")
+    refused = rapport("merchant", "add", "globex", "--policy", str(policy))
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith(f"{policy}:{at + 1}:")
+    assert rapport("merchant", "list").stdout == ""
+
+
+def test_merchant_add_with_a_missing_policy_file_is_exit_2_and_creates_nothing(workdir: Path) -> None:
+    refused = rapport("merchant", "add", "globex", "--policy", str(workdir / "nope.yaml"))
+    assert refused.exit_code == 2
+    assert "cannot read the policy" in refused.stderr
+    assert rapport("merchant", "list").stdout == ""
+
+
+def test_a_currency_that_disagrees_with_the_policy_is_exit_2(workdir: Path) -> None:
+    from rapport.policy import default_policy_text
+
+    policy = workdir / "usd.yaml"
+    policy.write_text(default_policy_text())
+    refused = rapport("merchant", "add", "globex", "--policy", str(policy), "--currency", "EUR")
+    assert refused.exit_code == 2
+    assert "disagrees with the policy's currency USD" in refused.stderr
+    assert rapport("merchant", "list").stdout == ""

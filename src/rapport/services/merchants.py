@@ -4,10 +4,13 @@ currency their policy names — a misspelt `RAPPORT_MERCHANT` is an error, never
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
-from rapport.domain.errors import InvalidInput, UnknownMerchant
+from rapport.domain.errors import InvalidInput, RecordRefused, UnknownMerchant
 from rapport.domain.merchant import Merchant, currency_code, merchant_slug
 from rapport.domain.merchant import shop_domain as normal_shop_domain
+from rapport.policy.loading import parse_policy
+from rapport.services.policies import MAX_POLICY_CHARS
 from rapport.services.ports import MerchantRepository, UnitOfWorkFactory
 
 # The services speak of "the merchant context": the stored merchant, with its id, slug and currency.
@@ -79,23 +82,53 @@ def add_merchant(
     uow_factory: UnitOfWorkFactory,
     *,
     name: str,
-    currency: str = "USD",
+    currency: str | None = None,
     shop_domain: str | None = None,
+    policy_source: str | None = None,
+    policy_name: str = "policy",
+    now: datetime | None = None,
 ) -> MerchantContext:
     """A new merchant `name` (`rapport merchant add`), bound to its Shopify shop when one is given.
 
-    A name or shop domain another merchant has is refused (`InvalidInput`), as are a malformed name,
-    currency or domain. The currency follows the merchant's policy from the first command that opens it.
+    With `policy_source` (a policy's YAML text; `policy_name`, e.g. its file, names it in errors) the
+    policy is validated first — a `PolicyError` with FILE:LINE creates nothing — and stored as the
+    merchant's policy version 1, in the same transaction; the merchant's currency is then the policy's
+    (a different `currency` is refused). A name or shop domain another merchant has is refused
+    (`InvalidInput`), as are a malformed name, currency or domain.
     """
     slug = merchant_slug(name)
-    code = currency_code(currency)
+    code = currency_code(currency) if currency is not None else None
     domain = normal_shop_domain(shop_domain) if shop_domain is not None else None
+    if policy_source is not None:
+        if len(policy_source) > MAX_POLICY_CHARS:
+            raise InvalidInput(f"{policy_name}: the policy is longer than {MAX_POLICY_CHARS:,} characters")
+        policy_currency = parse_policy(policy_source, policy_name).currency
+        if code is not None and code != policy_currency:
+            raise InvalidInput(
+                f"--currency {code} disagrees with the policy's currency {policy_currency} ({policy_name}); "
+                "the merchant's currency is its policy's"
+            )
+        code = policy_currency
     with uow_factory(write=True) as uow:
         if uow.merchants.find(slug) is not None:
             raise InvalidInput(f"merchant {slug!r} already exists (`rapport merchant list` shows them)")
         if domain is not None:
             _free_shop_domain(uow.merchants, domain, for_slug=slug)
-        created = uow.merchants.create(slug, currency=code, shop_domain=domain)
+        created = uow.merchants.create(slug, currency=code or "USD", shop_domain=domain)
+        if policy_source is not None:
+            if now is None:
+                raise ValueError("add_merchant: a policy is stored with the time it was saved (`now`)")
+            try:
+                uow.policies.add(
+                    merchant_id=created.id,
+                    source=policy_source,
+                    author_id=None,
+                    author_label="cli",
+                    note=f"rapport merchant add --policy {policy_name}"[:500],
+                    now=now,
+                )
+            except RecordRefused as exc:
+                raise InvalidInput(f"{policy_name}: the policy cannot be stored: {exc.message}") from None
         uow.commit()
     return created
 
