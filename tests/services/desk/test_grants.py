@@ -18,6 +18,7 @@ from rapport.domain.merchant import Merchant
 from rapport.policy import parse_policy
 from rapport.services.desk.grants import GrantRecord, GrantRequest, GrantSubject, grant, grants_for
 from rapport.services.tenancy import Tenant, brand_of
+from rapport.services.triage import TriageRequest, triage
 from rapport.store.models import Grant, TicketRecord, User, table_of
 from rapport.store.repositories.grants import GrantRepository
 from rapport.store.unit_of_work import UnitsOfWork
@@ -33,7 +34,7 @@ limits:
   default: {max_refund: 100, max_credit: 20, max_discount_percent: 10, credit_budget_90d: 50,
             refund_budget_90d: 200}
 resolutions:
-  damaged_item: [{offer: apology_with_tracking}]
+  damaged_item: [{offer: store_credit, amount: 20}]
 desk: {senior_multiple: 2}
 """
 
@@ -162,6 +163,25 @@ def test_the_profile_sums_include_what_the_desk_granted_next_to_the_imported_his
     desk.give("store_credit", "7.25")
     desk.give("reship")  # no money: recorded, counted nowhere
     assert desk.profile_sums() == (Decimal("36.50"), Decimal("12.25"))
+
+
+def test_the_engines_next_offer_is_capped_by_what_the_desk_granted(desk: Desk) -> None:
+    desk.give("store_credit", "20.00")
+    desk.give("store_credit", "15.00", role=Role.SENIOR)
+    request = TriageRequest(
+        email="dana.lee@example.com", message="Chipped again", now=NOW, intent="damaged_item"
+    )
+    with desk.units() as uow:
+        merchant = uow.merchants.get(desk.store.merchant_id)
+    result = triage(
+        desk.units, merchant=merchant, policy=desk.tenant.policy, classifier=None, request=request
+    )  # type: ignore[arg-type]
+    offer = result.decision.resolution
+    assert (offer.offer, offer.amount, offer.capped_by) == (
+        OfferKind.STORE_CREDIT,
+        Decimal("15.00"),
+        "limits.default.credit_budget_90d",
+    )
 
 
 def test_the_window_is_the_90_days_before_now_both_ends_included(desk: Desk) -> None:
