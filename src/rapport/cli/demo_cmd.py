@@ -1,18 +1,24 @@
-"""`rapport demo`: renders the showcase (the same problem for three customers, side by side)."""
+"""`rapport demo`: renders the showcase (the same problem for three customers, side by side); with
+`--serve`, also sets up the desk on the demo store and serves the API and the workspace over it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
+import typer
+from fastapi import FastAPI
 from rich.columns import Columns
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from rapport.bootstrap import Rapport
 from rapport.cli.context import console, progress_bar
 from rapport.cli.render import describe_offer, money
-from rapport.demo.showcase import DAMAGED, DEMO_NOW, Showcase, run_showcase
+from rapport.demo.desk import DemoDesk, backlog_messages, set_up_desk
+from rapport.demo.showcase import DAMAGED, DEMO_NOW, Showcase, demo_app, run_showcase
 from rapport.demo.synthetic import SHOWCASE
 from rapport.drafting import Draft
 from rapport.services.triage import TriageResult
@@ -40,6 +46,66 @@ def run_demo(*, customers: int, seed: int, database: Path) -> None:
     console.print(
         f"  RAPPORT_DATABASE_URL=sqlite:///{database} "
         f"rapport profile {SHOWCASE['vip']} --now {DEMO_NOW.isoformat()}"
+    )
+
+
+def serve_demo_desk(*, customers: int, seed: int, database: Path, host: str, port: int) -> None:
+    """Set up the desk on the demo store just built, print how to get in, then serve until stopped."""
+    import uvicorn
+
+    app = demo_app(database)
+    with progress_bar() as progress:
+        progress.add_task("opening the desk: people, a key, this morning's tickets", total=None)
+        desk = set_up_desk(
+            app, now=datetime.now(UTC), seed=seed, customers=customers, messages=backlog_messages()
+        )
+    print_desk(desk, base=f"http://{host}:{port}")
+    uvicorn.run(workspace_app(app), host=host, port=port)
+
+
+def workspace_app(app: Rapport) -> FastAPI:
+    """The API with the workspace pages mounted (once: `create_app` may already mount them)."""
+    from rapport.api import create_app
+    from rapport.web import web_router
+
+    api = create_app(app)
+    if not any(getattr(route, "path", "") == "/login" for route in api.routes):
+        api.include_router(web_router(app, clock=lambda: datetime.now(UTC)))
+    return api
+
+
+def print_desk(desk: DemoDesk, *, base: str) -> None:
+    """Who can log in (passwords shown this once), the machine key, the queues, and curl lines to try."""
+    counts = desk.queue_counts()
+    queues = ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
+    console.print(f"\n[bold]The desk[/]: {sum(counts.values())} unresolved tickets ({queues})")
+    people = Table(title=f"Workspace: {base}/login — merchant {desk.merchant} (passwords shown only now)")
+    for column in ("role", "e-mail", "password"):
+        people.add_column(column)
+    for person in desk.people:
+        people.add_row(person.role.value, person.email, person.password)
+    console.print(people)
+    shown = [(t.label, t) for t in desk.showcase[:3]]
+    if desk.escalated is not None:
+        shown.append(("escalated to seniors", desk.escalated))
+    for label, ticket in shown:
+        console.print(
+            f"  ticket {ticket.ticket_id}: {label}, {ticket.email} — queue {ticket.queue}", highlight=False
+        )
+    console.print("\nMachine API key (shown only now):", highlight=False)
+    typer.echo(f"  {desk.machine_key}")
+    auth = f'-H "Authorization: Bearer {desk.machine_key}"'
+    console.print("\nTry the API:", highlight=False)
+    for line in (
+        f"curl -s {auth} {base}/v1/me",
+        f"curl -s {auth} {base}/v1/queues",
+        f"curl -s {auth} '{base}/v1/queues/priority/tickets?limit=5'",
+        f"curl -s {auth} -H 'Content-Type: application/json' -X POST {base}/v1/tickets "
+        """-d '{"email": "new.buyer@example.net", "body": "My mug arrived broken."}'""",
+    ):
+        typer.echo(f"  {line}")
+    console.print(
+        f"\nServing on {base} (Ctrl-C stops it; the tickets stay in the demo store).", highlight=False
     )
 
 

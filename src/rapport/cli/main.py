@@ -96,12 +96,22 @@ def demo(
     customers: int = typer.Option(3000, help="How many synthetic customers to generate."),
     seed: int = typer.Option(7, help="Random seed: the same seed gives the same store."),
     database: Path = typer.Option(Path("demo.db"), help="The SQLite file to (re)create for the demo."),
+    serve: bool = typer.Option(
+        False, "--serve", help="Then open the desk on the demo store and serve the API and the workspace."
+    ),
+    host: str = typer.Option("127.0.0.1", help="With --serve: the interface to listen on."),
+    port: int = typer.Option(8000, help="With --serve: the port to listen on."),
 ) -> None:
-    """Build a realistic synthetic store and show how the same problem is handled for different customers."""
-    from rapport.cli.demo_cmd import run_demo
+    """Build a realistic synthetic store and show how the same problem is handled for different customers.
+
+    With --serve: add a demo admin, agent and senior (passwords printed once), a machine key and open
+    tickets across the queues, then serve the API and the workspace over the demo store."""
+    from rapport.cli.demo_cmd import run_demo, serve_demo_desk
 
     with reported_errors():
         run_demo(customers=customers, seed=seed, database=database)
+        if serve:
+            serve_demo_desk(customers=customers, seed=seed, database=database, host=host, port=port)
 
 
 @app.command()
