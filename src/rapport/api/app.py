@@ -19,6 +19,7 @@ from rapport.bootstrap import Rapport, build
 from rapport.config import load_settings
 from rapport.schemas import HealthOut
 from rapport.services.webhooks import Receipt, WebhookService
+from rapport.web import web_router
 
 
 def utc_now() -> datetime:
@@ -69,6 +70,7 @@ def create_app(
     auth = Authenticator(app, clock=clock)
     api.include_router(ticket_router(app, auth=auth, clock=clock))
     api.include_router(me_router(app, auth=auth))
+    api.include_router(web_router(app, clock=clock))  # the agent workspace's pages at / (rapport.web)
 
     @api.get("/healthz", response_model=HealthOut)
     def healthz() -> HealthOut:
