@@ -11,7 +11,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from rapport.api import create_app
-from rapport.web import web_router
 
 from .workspace_seed import NOW, PASSWORD, Workspace, copy_of, seeded_app
 
@@ -32,11 +31,8 @@ def workspace(seeded: Path, tmp_path: Path) -> Workspace:
 
 
 def workspace_app(workspace: Workspace) -> FastAPI:
-    """The API app with the workspace, as `create_app` mounts it."""
-    api = create_app(workspace.app, clock=lambda: NOW)
-    if not any(getattr(route, "path", "") == "/login" for route in api.routes):  # until app.py mounts it
-        api.include_router(web_router(workspace.app, clock=lambda: NOW))
-    return api
+    """The API app, which mounts the workspace at `/`."""
+    return create_app(workspace.app, clock=lambda: NOW)
 
 
 @pytest.fixture
