@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
@@ -142,6 +143,11 @@ def test_segment_counts_cover_every_customer(client: TestClient, log_in: Callabl
     assert 'hx-get="/policy/segments"' in client.get("/policy").text
     page = client.get("/policy/segments", headers={"HX-Request": "true"}).text
     assert "<html" not in page  # a fragment for htmx to swap in
+    deadline = time.monotonic() + 30
+    while "counting…" in page and time.monotonic() < deadline:  # counted in the background
+        assert 'hx-trigger="load delay:1s"' in page  # htmx asks again
+        time.sleep(0.1)
+        page = client.get("/policy/segments", headers={"HX-Request": "true"}).text
     counts = [int(n) for n in re.findall(r'data-segment-count="\w+">(\d+)<', page)]
     assert sum(counts) == 33  # examples/store.jsonl's customers
     assert counts[0] > 0  # some VIPs

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from threading import Lock
+from threading import Lock, Thread
 from time import monotonic
 from typing import Annotated, Any
 
@@ -18,10 +18,10 @@ from starlette.concurrency import run_in_threadpool
 
 from rapport.bootstrap import Rapport
 from rapport.domain.errors import Forbidden
-from rapport.policy import PolicyError, format_duration
+from rapport.policy import Policy, PolicyError, format_duration
 from rapport.services.policies import current_policy_source, policy_history, restore_policy, save_policy
 from rapport.services.segments import SegmentCount, segment_counts
-from rapport.web.pages import render
+from rapport.web.pages import log, render
 from rapport.web.session import Viewer, form_of
 
 
@@ -35,26 +35,41 @@ def _configured_source(app: Rapport) -> str:
 
 
 class SegmentCounts:
-    """The policy page's segment counts, kept a few minutes per merchant and policy version: counting
-    reads every customer's profile (see `services.segments`), too slow to repeat on every view."""
+    """The policy page's segment counts, counted in the background and kept per merchant and policy
+    version for a few minutes: counting reads every customer's profile (`services.segments`), which
+    takes tens of seconds for a few thousand customers, far too long for a page to wait for."""
 
-    def __init__(self, app: Rapport, *, keep_seconds: float = 300.0) -> None:
+    def __init__(self, app: Rapport, *, keep_seconds: float = 600.0) -> None:
         self.app = app
         self.keep_seconds = keep_seconds
         self._kept: dict[tuple[int, int | None], tuple[float, list[SegmentCount]]] = {}
+        self._counting: set[tuple[int, int | None]] = set()
         self._lock = Lock()
 
-    def of(self, merchant_id: int, now: datetime) -> list[SegmentCount]:
+    def of(self, merchant_id: int, now: datetime) -> list[SegmentCount] | None:
+        """The counts, or None while they are being counted (a count is then started if none runs)."""
         tenant = self.app.tenant(merchant_id)
         key = (merchant_id, tenant.policy_version)
         with self._lock:
             kept = self._kept.get(key)
-        if kept is not None and monotonic() - kept[0] < self.keep_seconds:
-            return kept[1]
-        counts = segment_counts(self.app.uow_factory, merchant_id=merchant_id, policy=tenant.policy, now=now)
+            if kept is not None and monotonic() - kept[0] < self.keep_seconds:
+                return kept[1]
+            if key in self._counting:
+                return None
+            self._counting.add(key)
+        Thread(target=self._count, args=(key, tenant.policy, now), daemon=True).start()
+        return None
+
+    def _count(self, key: tuple[int, int | None], policy: Policy, now: datetime) -> None:
+        try:
+            counts = segment_counts(self.app.uow_factory, merchant_id=key[0], policy=policy, now=now)
+        except Exception:  # a background count must not die silently; the page keeps saying "counting"
+            log.exception("counting the customers of each segment failed")
+            counts = None
         with self._lock:
-            self._kept[key] = (monotonic(), counts)
-        return counts
+            self._counting.discard(key)
+            if counts is not None:
+                self._kept[key] = (monotonic(), counts)
 
 
 def _page_context(app: Rapport, viewer: Viewer, now: datetime) -> dict[str, Any]:
@@ -87,7 +102,8 @@ def add_policy_routes(
         """The segments with their customer counts (the policy page loads it after itself)."""
         counts = counter.of(seen.actor.merchant_id, clock())
         fragment = bool(request.headers.get("HX-Request"))
-        return render(request, "_segments_table.html" if fragment else "segments.html", counts=counts)
+        name = "_segments_table.html" if fragment else "segments.html"
+        return render(request, name, counts=counts, policy=app.tenant(seen.actor.merchant_id).policy)
 
     @router.get("/policy")
     def policy_page(request: Request, saved: int | None = None, seen: Viewer = Depends(viewer)) -> Response:
