@@ -8,7 +8,7 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 from .conftest import csrf_of
-from .workspace_seed import AGENT, PASSWORD, SENIOR, Workspace
+from .workspace_seed import ADMIN, AGENT, PASSWORD, SENIOR, Workspace
 
 
 def ticket_id_of(client: TestClient, queue: str, customer: str) -> int:
@@ -154,3 +154,21 @@ def test_the_session_cookie_is_secure_over_https(workspace: Workspace) -> None:
     )
     assert response.status_code == 303
     assert "Secure" in response.headers["set-cookie"]
+
+
+def test_an_admin_grants_above_the_senior_limit_only_with_a_reason(
+    client: TestClient, log_in: Callable[[str], str]
+) -> None:
+    csrf = log_in(ADMIN)
+    ticket = ticket_id_of(client, "priority", "Sam Okafor")
+    client.post(f"/tickets/{ticket}/claim", data={"csrf_token": csrf})
+    assert "Reason for the grant" in client.get(f"/tickets/{ticket}").text
+    form = {"csrf_token": csrf, "body": "A goodwill credit.", "offer": "store_credit", "amount": "150"}
+    refused = client.post(f"/tickets/{ticket}/reply", data=form)
+    assert refused.status_code == 403
+    granted = client.post(
+        f"/tickets/{ticket}/reply", data={**form, "reason": "twelve late deliveries this year"}
+    )
+    assert granted.status_code == 303
+    ledger = client.get(f"/tickets/{ticket}").text.split('id="grants-title"')[1].split("</section>")[0]
+    assert "150.00 USD" in ledger

@@ -97,6 +97,7 @@ def test_an_agent_posting_the_policy_gets_403_and_nothing_is_saved(
     response = client.post("/policy", data={"source": default_policy_text(), "csrf_token": csrf})
     assert response.status_code == 403
     assert "only an admin may change the policy" in response.text
+    assert client.post("/policy/versions/1/restore", data={"csrf_token": csrf}).status_code == 403
     assert "No version saved yet" in client.get("/policy").text
 
 
