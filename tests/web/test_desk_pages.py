@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
+from rapport.api import create_app
+
 from .conftest import csrf_of
-from .workspace_seed import ADMIN, AGENT, PASSWORD, SENIOR, Workspace
+from .workspace_seed import ADMIN, AGENT, NOW, PASSWORD, SENIOR, Workspace
 
 
 def ticket_id_of(client: TestClient, queue: str, customer: str) -> int:
@@ -172,3 +175,22 @@ def test_an_admin_grants_above_the_senior_limit_only_with_a_reason(
     assert granted.status_code == 303
     ledger = client.get(f"/tickets/{ticket}").text.split('id="grants-title"')[1].split("</section>")[0]
     assert "150.00 USD" in ledger
+
+
+def test_the_board_marks_breached_tickets_once_their_first_response_is_late(workspace: Workspace) -> None:
+    later = TestClient(
+        create_app(workspace.app, clock=lambda: NOW + timedelta(hours=2)), follow_redirects=False
+    )
+    page = later.get("/login")
+    later.post(
+        "/login",
+        data={"merchant": "acme", "email": AGENT, "password": PASSWORD, "csrf_token": csrf_of(page.text)},
+    )
+    board = later.get("/queues").text
+    priority = board.split('data-queue="priority"')[1].split("</section>")[0]
+    standard = board.split('data-queue="standard"')[1].split("</section>")[0]
+    assert "2 breached" in priority  # due within 1h, two hours ago
+    assert priority.count("SLA breached") == 2
+    assert "overdue 1h 00m" in priority
+    assert "no breach" in standard  # 8h targets: 6h left
+    assert "6h 00m left" in standard
