@@ -17,7 +17,7 @@ GOOD_BODY = (
 )
 
 
-def codes(
+def violations(
     body, *, subject="About your order #1042", profile=None, ticket="default", decision=None, brand=None
 ):
     profile = profile or a_vip()
@@ -26,7 +26,11 @@ def codes(
     report = check_draft(
         draft, ticket=ticket, profile=profile, decision=decision or a_decision(), brand=brand
     )
-    return report.codes()
+    return [(v.code, v.message) for v in report.violations]
+
+
+def codes(body, **given):
+    return [code for code, _ in violations(body, **given)]
 
 
 def test_a_correct_draft_passes():
