@@ -142,6 +142,7 @@ EXPECTED: list[tuple[str, Callable[[str], None]]] = [
     ("rapport import shopify-orders examples/orders_export.csv", contains("18 imported from 31 rows")),
     ("rapport import shopify-customers examples/customers_export.csv", contains("12 imported from 12 rows")),
     ("rapport model predict --data examples/backlog.csv", contains("wrote 36 predictions to intents.jsonl")),
+    ("rapport key create --merchant default", contains("rk_")),
 ]
 
 
