@@ -38,6 +38,20 @@ ROUTES = {
     "GET /v1/customers/{email}",
     "POST /webhooks/shopify",
     "GET /healthz",
+    "GET /v1/me",
+    "POST /v1/tickets",
+    "GET /v1/tickets/{ticket_id}",
+    "GET /v1/queues",
+    "GET /v1/queues/{name}/tickets",
+}
+# Routes only a person may call (`x-rapport-role: person`): the run's machine key is refused them (403).
+PERSON_ROUTES = {
+    "POST /v1/queues/{name}/claim",
+    "POST /v1/tickets/{ticket_id}/claim",
+    "POST /v1/tickets/{ticket_id}/reply",
+    "POST /v1/tickets/{ticket_id}/resolve",
+    "POST /v1/tickets/{ticket_id}/escalate",
+    "POST /v1/tickets/{ticket_id}/reopen",
 }
 # Schemathesis's list of the statuses that reject invalid data, plus 413: a generated body above
 # RAPPORT_MAX_REQUEST_BYTES is refused before it is parsed, which is a rejection too.
@@ -82,7 +96,7 @@ def test_every_route_is_in_the_run_with_every_check(run: list[events.EngineEvent
     for scenario in scenarios(run):
         for checks in scenario.recorder.checks.values():
             ran.setdefault(scenario.recorder.label, set()).update(check.name for check in checks)
-    assert set(ran) == ROUTES
+    assert set(ran) == ROUTES | PERSON_ROUTES
     assert {label for label, names in ran.items() if "not_a_server_error" not in names} == set()
     assert {"response_schema_conformance", "negative_data_rejection", "unsupported_method"} <= ran[
         "GET /healthz"
@@ -120,3 +134,4 @@ def test_the_v1_routes_were_answered_with_the_key_not_only_refused(run: list[eve
         label for label, seen in statuses.items() if label.split(" ")[1].startswith("/v1/") and 200 in seen
     }
     assert answered == {label for label in ROUTES if " /v1/" in label}
+    assert {label for label in PERSON_ROUTES if 403 not in statuses.get(label, set())} == set()

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from rapport.api.auth import Authenticator, install_auth_errors
 from rapport.api.body_limit import BodyLimit
+from rapport.api.desk import desk_router
 from rapport.api.errors import WEBHOOK_RESPONSES, install_error_handlers
 from rapport.api.me import me_router
 from rapport.api.tickets import ticket_router
@@ -69,6 +70,7 @@ def create_app(
     # Every /v1 route depends on the caller's key or session, and acts for the caller's merchant.
     auth = Authenticator(app, clock=clock)
     api.include_router(ticket_router(app, auth=auth, clock=clock))
+    api.include_router(desk_router(app, auth=auth, clock=clock))
     api.include_router(me_router(app, auth=auth))
     api.include_router(web_router(app, clock=clock))  # the agent workspace's pages at / (rapport.web)
 

@@ -14,6 +14,7 @@ from rapport.schemas.decisions import (
     StoredDecision,
     ToneOut,
 )
+from rapport.schemas.desk import TicketCreatedOut, TicketCreateIn, TicketOut
 from rapport.schemas.draft_check import DraftCheck, DraftCheckLine, read_draft_check_line
 from rapport.schemas.drafts import DraftOut, DraftResponse, GuardrailsOut, ViolationOut
 from rapport.schemas.errors import ErrorBody, ErrorDetail
@@ -45,7 +46,10 @@ __all__ = [
     "ResolutionOut",
     "SignalOut",
     "StoredDecision",
+    "TicketCreateIn",
+    "TicketCreatedOut",
     "TicketIn",
+    "TicketOut",
     "ToneOut",
     "TriageOut",
     "ViolationOut",

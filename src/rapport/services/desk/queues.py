@@ -3,11 +3,10 @@ order agents take them, each with its SLA clock."""
 
 from __future__ import annotations
 
-import base64
-import binascii
+import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from rapport.domain.desk import ESCALATION_QUEUES, TicketStatus
 from rapport.domain.desk_records import DeskTicket
@@ -18,6 +17,10 @@ from rapport.services.ports import UnitOfWorkFactory
 from rapport.services.tenancy import Tenant
 
 MAX_PAGE = 100
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+CURSOR_PATTERN = r"^(-?\d{1,9})\.(\d{1,17})\.(\d{1,18})$"  # every match decodes: no overflow, no error
+CURSOR = re.compile(CURSOR_PATTERN)
 UNRESOLVED = (
     TicketStatus.OPEN,
     TicketStatus.CLAIMED,
@@ -147,15 +150,14 @@ def queue_tickets(
 
 
 def encode_cursor(position: Cursor) -> str:
+    """`priority.due.id`, the due time in microseconds since 1970 (the page's last ticket)."""
     priority, due, ticket_id = position
-    raw = f"{priority}|{due.isoformat()}|{ticket_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return f"{priority}.{(due - EPOCH) // MICROSECOND}.{ticket_id}"
 
 
 def decode_cursor(cursor: str) -> Cursor:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        priority, due, ticket_id = raw.split("|")
-        return int(priority), datetime.fromisoformat(due), int(ticket_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput("cursor: not a cursor this API gave") from None
+    match = CURSOR.fullmatch(cursor)
+    if match is None:
+        raise InvalidInput("cursor: not a cursor this API gave")
+    priority, due, ticket_id = match.groups()
+    return int(priority), EPOCH + int(due) * MICROSECOND, int(ticket_id)
