@@ -116,7 +116,7 @@ def request_mix(n: int) -> list[Request]:
 
 
 def run_load(
-    base_url: str, n: int, concurrency: int, timeout: float = 60.0
+    base_url: str, key: str, n: int, concurrency: int, timeout: float = 60.0
 ) -> tuple[list[float], collections.Counter[str], float]:
     """Send the mix from `concurrency` threads released together: (latencies in ms of the 2xx answers,
     errors by kind, seconds from the release to the last answer)."""
@@ -128,7 +128,8 @@ def run_load(
     start = threading.Barrier(concurrency, action=lambda: released.append(time.perf_counter()))
 
     def worker(mine: list[Request]) -> None:
-        with httpx.Client(base_url=base_url, timeout=timeout) as client:
+        auth = {"Authorization": f"Bearer {key}"}  # the API key of the merchant (every /v1 route needs one)
+        with httpx.Client(base_url=base_url, timeout=timeout, headers=auth) as client:
             start.wait()
             for method, path, body, content, headers in mine:
                 began = time.perf_counter()
@@ -169,8 +170,9 @@ def webhook_outcomes(database_url: str) -> dict[str, object]:
 
 
 @contextlib.contextmanager
-def server(database_url: str, workdir: Path, workers: int) -> Iterator[str]:
-    """`rapport serve` over a store made with `rapport init` and `rapport import`; yields its base URL."""
+def server(database_url: str, workdir: Path, workers: int) -> Iterator[tuple[str, str]]:
+    """`rapport serve` over a store made with `rapport init`, `rapport import` and `rapport key create`;
+    yields its base URL and the key."""
     env = {
         **os.environ,
         "RAPPORT_DATABASE_URL": database_url,
@@ -181,6 +183,14 @@ def server(database_url: str, workdir: Path, workers: int) -> Iterator[str]:
     }
     subprocess.run([RAPPORT, "init"], env=env, cwd=workdir, check=True, capture_output=True)
     subprocess.run([RAPPORT, "import", str(STORE)], env=env, cwd=workdir, check=True, capture_output=True)
+    created = subprocess.run(
+        [RAPPORT, "key", "create", "--merchant", "default"],
+        env=env,
+        cwd=workdir,
+        check=True,
+        capture_output=True,
+    )
+    key = created.stdout.decode().strip()
     port = free_port()
     log = (workdir / "serve.log").open("wb")
     process = subprocess.Popen(
@@ -202,7 +212,7 @@ def server(database_url: str, workdir: Path, workers: int) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("rapport serve did not answer /healthz within 30 s")
             time.sleep(0.1)
-        yield base
+        yield base, key
     finally:
         process.terminate()
         try:
@@ -227,9 +237,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         pg = os.environ.get("RAPPORT_BENCH_DATABASE_URL")
         url = stack.enter_context(postgres_schema(pg)) if pg else f"sqlite:///{tmp}/rapport.db"
-        base = stack.enter_context(server(url, Path(tmp), args.workers))
-        run_load(base, 12, 12)  # warm-up: the intent model and the merchant load on first use
-        latencies, errors, took = run_load(base, args.requests, args.concurrency)
+        base, key = stack.enter_context(server(url, Path(tmp), args.workers))
+        run_load(base, key, 12, 12)  # warm-up: the intent model and the merchant load on first use
+        latencies, errors, took = run_load(base, key, args.requests, args.concurrency)
         time.sleep(1)  # webhooks are processed after their response
         print(
             f"database {make_url(url).get_backend_name()}; workers {args.workers}; "
