@@ -107,8 +107,15 @@ class Authenticator:
 async def _form_csrf(request: Request) -> str | None:
     """The `csrf_token` field of a urlencoded form body, if any (read once; the route reads it again)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    parsed = getattr(request, "_form", None)  # a route with Form fields has parsed the body already
+    if parsed is not None:
+        value = parsed.get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
     if content_type == "application/x-www-form-urlencoded":
-        body = await request.body()
+        try:
+            body = await request.body()
+        except RuntimeError:  # the stream was consumed without keeping the body
+            return None
         if len(body) > MAX_FORM_BYTES:
             return None
         values = parse_qs(body.decode("latin-1"), max_num_fields=1000).get(CSRF_FIELD)
