@@ -4,19 +4,29 @@
 The commands are read from README.md itself (not copied here), so the README cannot drift from what works.
 `rapport serve` (it runs until stopped) and `rapport shopify …` (it needs a shop) are left out; the import
 and model lines of the next block, which also use examples/, are run too.
+
+The support desk's block runs too, line by line in bash: its CLI lines as written, its `rapport serve ... &`
+on a free loopback port, and its curl lines against that server (`localhost:8000` becomes the port; `$KEY`,
+`$ANA` and `$ID` are what the block's own assignments printed). `rapport demo --serve` serves until stopped:
+tests/demo/test_demo_desk.py runs it with the server call replaced.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
-from collections.abc import Callable
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -206,3 +216,180 @@ def test_the_failing_drafts_example_is_caught_by_the_guardrails(tmp_path: Path) 
     assert ":1: unauthorized_promise:" in done.stdout, shown
     assert ":2: asks_known_order:" in done.stdout, shown
     assert "2 drafts checked, 0 passed, 2 failed" in done.stdout, shown
+
+
+# -- The support desk: its CLI lines, then its curl lines against a real `rapport serve` -----------------
+
+ASSIGNMENT = re.compile(r"^([A-Z_]+)=\$\((.*)\)$", re.S)
+KEY = re.compile(r"^rk_[a-z0-9]{8}_[A-Za-z0-9_-]{43}$")
+
+
+def desk_lines() -> list[str]:
+    """The desk block's commands as bash reads them: continuations joined, aligned `  # ...` comments and
+    comment-only lines dropped (shlex would re-quote `$(...)` and pipes, so the lines stay as written)."""
+    joined = re.sub(r"\\\n\s*", "", code_block_after("The support desk"))
+    lines = [re.split(r"\s{2,}# ", line)[0].rstrip() for line in joined.splitlines()]
+    return [line for line in lines if line and not line.lstrip().startswith("#")]
+
+
+def answer(out: str) -> dict[str, Any]:
+    value = json.loads(out)
+    assert isinstance(value, dict), out
+    return value
+
+
+def created_in_priority(out: str) -> None:
+    body = answer(out)
+    assert body["outcome"] == "created", body
+    ticket = body["ticket"]
+    assert (ticket["queue"], ticket["segment"], ticket["status"]) == ("priority", "vip", "open")
+    assert ticket["draft"]["guardrails"]["passed"] is True
+
+
+def one_open_in_priority(out: str) -> None:
+    queues = {q["name"]: q for q in answer(out)["queues"]}
+    assert queues["priority"]["counts"]["open"] == 1
+    assert {"priority", "standard", "senior"} <= set(queues)
+
+
+def lists_dana(out: str) -> None:
+    tickets = answer(out)["tickets"]
+    assert [t["email"] for t in tickets] == ["dana.lee@example.com"]
+
+
+def replied_with_a_grant(out: str) -> None:
+    body = answer(out)
+    assert body["grant"]["offer"] == "replacement", body
+    assert body["grant"]["granted_by"] == "ana@acme.example"
+    assert body["ticket"]["status"] == "claimed"
+
+
+def resolved(out: str) -> None:
+    body = answer(out)
+    assert (body["status"], body["assignee"]) == ("resolved", "ana@acme.example"), body
+
+
+def a_key(out: str) -> None:
+    assert KEY.fullmatch(out.strip()), out
+
+
+def a_ticket_id(out: str) -> None:
+    assert out.strip().isdigit(), out
+
+
+# What each line of the desk block must print (a regular expression on the line, first match wins).
+DESK_EXPECTED: list[tuple[str, Callable[[str], None]]] = [
+    (r"^rapport merchant add acme ", contains("merchant added: acme (USD, shop acme.myshopify.com)")),
+    (r"^RAPPORT_MERCHANT=acme rapport import examples/store.jsonl$", contains("customer: 33 inserted")),
+    (r"^KEY=\$\(rapport key create --merchant acme ", a_key),
+    (
+        r"\| rapport user add ana@acme.example ",
+        contains("user added: ana@acme.example (agent) at merchant acme"),
+    ),
+    (r"^ANA=\$\(rapport key create --merchant acme --user ana@acme.example\)$", a_key),
+    (r"^ID=\$\(curl .*/v1/queues/priority/claim ", a_ticket_id),
+    (r"/v1/tickets -d ", created_in_priority),
+    (r"/v1/queues$", one_open_in_priority),
+    (r"/v1/queues/priority/tickets$", lists_dana),
+    (r"/v1/tickets/\$ID/reply -d ", replied_with_a_grant),
+    (r"/v1/tickets/\$ID/resolve$", resolved),
+]
+
+
+def desk_expectation(line: str) -> Callable[[str], None]:
+    for pattern, check in DESK_EXPECTED:
+        if re.search(pattern, line):
+            return check
+    raise AssertionError(f"the README's desk block has a line this test does not know: {line}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serving(line: str, *, cwd: Path, env: dict[str, str], port: int) -> Iterator[None]:
+    """The block's `rapport serve ... &` line, on `port`, until the test ends."""
+    command = line.removesuffix("&").strip().replace("--port 8000", f"--port {port}")
+    log = (cwd / "serve.log").open("wb")
+    process = subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=cwd, env=env, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 60
+        while not healthy(port):
+            assert process.poll() is None, (cwd / "serve.log").read_text()
+            assert time.monotonic() < deadline, "rapport serve did not answer /healthz within 60 s"
+            time.sleep(0.2)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def bash(command: str, *, cwd: Path, env: dict[str, str]) -> str:
+    done = subprocess.run(
+        ["bash", "-c", f"set -eo pipefail; {command}"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    shown = f"$ {command}\n{done.stdout}{done.stderr}"
+    assert done.returncode == 0, shown
+    assert "Traceback" not in done.stderr, shown
+    return done.stdout
+
+
+def test_the_desk_block_is_read_from_the_readme() -> None:
+    lines = desk_lines()
+    assert any(line.startswith("rapport serve --port 8000") and line.endswith("&") for line in lines)
+    assert sum(line.startswith(("curl ", "ID=$(curl ")) for line in lines) >= 5
+    for line in lines:
+        if not line.startswith("rapport serve"):
+            desk_expectation(line)  # every other line is known, and checked when it runs
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="the README's desk block uses curl")
+def test_the_readme_desk_runs_as_written(tmp_path: Path) -> None:
+    """After `rapport init` (the tour's first line), each line of the desk block in bash, in order: the
+    CLI lines as they are, the curl lines against the block's own `rapport serve` on a free port."""
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    executable = rapport_executable()
+    assert len(executable) == 1, "the desk block runs `rapport` by name: the venv's script is needed"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
+    env |= {
+        "RAPPORT_DATABASE_URL": f"sqlite:///{tmp_path / 'rapport.db'}",
+        "PATH": f"{Path(executable[0]).parent}{os.pathsep}{env.get('PATH', '')}",
+        "COLUMNS": "120",
+        "NO_COLOR": "1",
+    }
+    bash("rapport init", cwd=tmp_path, env=env)
+    port = free_port()
+    with contextlib.ExitStack() as stack:
+        for line in desk_lines():
+            command = line.replace("localhost:8000", f"127.0.0.1:{port}")
+            if line.startswith("rapport serve"):
+                stack.enter_context(serving(command, cwd=tmp_path, env=env, port=port))
+                continue
+            check = desk_expectation(line)
+            assigned = ASSIGNMENT.match(command)
+            out = bash(assigned.group(2) if assigned else command, cwd=tmp_path, env=env)
+            check(out)
+            if assigned:
+                env[assigned.group(1)] = out.strip()
