@@ -115,3 +115,60 @@ def test_an_item_is_not_found_when_the_customer_has_no_orders() -> None:
 def test_entities_carry_their_position_in_the_message() -> None:
     (entity,) = extract_entities("see #1042")
     assert (entity.start, entity.end) == (4, 9)
+
+
+def fees(text: str) -> list[tuple[str, str]]:
+    return [(e.value, e.role) for e in extract_entities(text) if e.kind == "money"]
+
+
+def test_an_amount_beside_a_fee_word_is_marked_as_the_fee() -> None:
+    assert fees("My $120 order got a $15 late fee") == [("120.00 USD", ""), ("15.00 USD", "fee")]
+
+
+def test_a_charge_before_the_amount_marks_it_as_a_fee() -> None:
+    assert fees("You charged me 12,50 € for nothing") == [("12.50 EUR", "fee")]
+
+
+def test_a_fee_word_in_another_sentence_does_not_mark_the_amount() -> None:
+    assert fees("What is this fee? My order was $40.") == [("40.00 USD", "")]
+
+
+def test_an_amount_without_a_fee_word_is_plain_money() -> None:
+    assert fees("I paid $40 for the mug") == [("40.00 USD", "")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Do you have this sweater in size M?", ["M"]),
+        ("size: xl please", ["XL"]),
+        ("Can I get size 8.5 instead", ["8.5"]),
+        ("size small would fit better", ["S"]),
+        ("the XL was too big, I need an L", ["XL"]),
+        ("jeans in 32x34", ["32x34"]),
+        ("W32 L34 please", ["32x34"]),
+        ("my shoes are EU 42", ["EU 42"]),
+        ("I ordered a 10 but need an 8", ["10", "8"]),
+        ("I wear a 38 in most brands", ["38"]),
+        ("order 1042, size 10", ["10"]),
+    ],
+)
+def test_sizes_are_found_in_their_common_forms(text: str, expected: list[str]) -> None:
+    assert values(text, "size") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I need a 2 day delivery",
+        "I got a 2-day shipping option",
+        "ordered a 10 pack of socks",
+        "I got a 5% discount",
+        "call me at 10",
+        "I'm a big fan, I'd like to order more",
+        "send me an update in a minute",
+        "it's a large order of 300 items",
+    ],
+)
+def test_numbers_and_words_that_are_no_size_are_not_read_as_one(text: str) -> None:
+    assert values(text, "size") == []

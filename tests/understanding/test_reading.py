@@ -28,7 +28,7 @@ def test_entities_and_signals_are_read_with_the_intent() -> None:
         known_orders=[an_order("#1042")],
     )
     found = ({e.kind for e in reading.entities}, {s.kind for s in reading.signals})
-    assert found == ({"order_ref", "item"}, {"anger", "chargeback_threat"})
+    assert found == ({"order_ref", "item", "language"}, {"anger", "chargeback_threat"})
 
 
 def test_an_empty_message_is_other_and_needs_a_human() -> None:

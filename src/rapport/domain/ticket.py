@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from rapport.domain.customer import OrderSummary
@@ -32,6 +33,14 @@ class Intent(StrEnum):
     OTHER = "other"
 
 
+# The languages Rapport tells apart in a message (ISO 639-1), the values of `Ticket.language`. The
+# detector chooses among these only: fewer candidates, fewer English messages read as another language.
+READABLE_LANGUAGES: tuple[str, ...] = (
+    "en", "fr", "es", "de", "it", "pt", "nl", "sv", "da", "no", "pl", "cs",
+    "tr", "ru", "uk", "ja", "zh", "ko", "ar", "he", "el", "hi", "th", "vi",
+)  # fmt: skip
+
+
 class Urgency(StrEnum):
     """How pressing a ticket reads; raises priority inside the tier's queue."""
 
@@ -55,12 +64,14 @@ class Signal:
 
 @dataclass(frozen=True, slots=True)
 class Entity:
-    """Something the customer told us: an order reference, e-mail, tracking number, amount, item."""
+    """Something the customer told us: an order reference, e-mail, tracking number, amount, item, size,
+    and the language they wrote in (`kind="language"`, an ISO 639-1 code, no position)."""
 
-    kind: str  # order_ref, email, tracking_number, money, item
+    kind: str  # order_ref, email, tracking_number, money, item, size, language
     value: str
     start: int = -1
     end: int = -1
+    role: str = ""  # money: "fee" when the words around it say it is a fee or a charge
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +100,30 @@ class Ticket:
     signals: tuple[Signal, ...] = ()
     channel: str = "email"
     id: str | None = None
+    # Facts from the message. Left out, they are read from `entities` (see __post_init__).
+    amount_mentioned: Decimal | None = None  # in `amount_currency`
+    amount_currency: str = ""
+    item_mentioned: str = ""
+    size_mentioned: str = ""
+    language: str = ""
+
+    def __post_init__(self) -> None:
+        """Fill the message facts not given from the entities.
+
+        The amount is the first money entity said to be a fee (`role == "fee"`), else the first one; the
+        item, the size and the language are the first ones read. (`dataclasses.replace` with new entities
+        keeps the facts already filled: give them again, or build a new Ticket.)"""
+        if self.amount_mentioned is None:
+            money = [e for e in self.entities if e.kind == "money"]
+            chosen = next((e for e in money if e.role == "fee"), money[0] if money else None)
+            if chosen is not None:
+                amount, currency = _money(chosen.value)
+                object.__setattr__(self, "amount_mentioned", amount)
+                object.__setattr__(self, "amount_currency", currency)
+        for name, kind in (("item_mentioned", "item"), ("size_mentioned", "size"), ("language", "language")):
+            if not getattr(self, name):
+                value = next((e.value for e in self.entities if e.kind == kind), "")
+                object.__setattr__(self, name, value)
 
     @property
     def intent(self) -> Intent:
@@ -103,3 +138,13 @@ class Ticket:
         if kinds & {"anger", "repeat_contact", "cancel_account", "deadline"}:
             return Urgency.HIGH
         return Urgency.NORMAL
+
+
+def _money(value: str) -> tuple[Decimal | None, str]:
+    """A money entity's value ("15.00 USD") as an amount and a currency; (None, "") when unreadable."""
+    amount, _, currency = value.partition(" ")
+    try:
+        number = Decimal(amount)
+    except InvalidOperation:
+        return None, ""
+    return (number, currency) if number.is_finite() and number > 0 else (None, "")

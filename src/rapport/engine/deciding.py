@@ -23,7 +23,7 @@ def decide(ticket: Ticket, profile: CustomerProfile, policy: Policy, now: dateti
     """
     order = order_money(policy, ticket.order.total, ticket.order.currency) if ticket.order else None
     order_total = order.total_in_policy_currency if order is not None else None
-    facts = build_facts(ticket, profile, now, order_total=order_total)
+    facts = build_facts(ticket, profile, now, order_total=order_total, policy=policy)
     segment = choose_segment(policy, facts)
     facts["segment"] = segment.name
     routing = route(policy, segment.name, ticket, now)

@@ -3,36 +3,73 @@
 Keys match `rapport.policy.vocabulary.FACTS` exactly. Money is a CEL double, counts are
 ints. When no order is known, `order.exists` is false and every other order fact is a
 zero value ("" / 0 / 0.0 / false), so rules such as `order.age_days <= 30` never crash;
-guard them with `order.exists` when the difference matters.
+guard them with `order.exists` when the difference matters. Facts from the message follow the same rule:
+no amount mentioned is `ticket.amount_mentioned == 0.0`, no item, size or language is "".
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from rapport.domain.customer import CustomerProfile, OrderSummary
 from rapport.domain.ticket import Ticket
+from rapport.policy.schema import Policy
 
 Facts = dict[str, Any]
 
 
 def build_facts(
-    ticket: Ticket, profile: CustomerProfile, now: datetime, *, order_total: Decimal | None = None
+    ticket: Ticket,
+    profile: CustomerProfile,
+    now: datetime,
+    *,
+    order_total: Decimal | None = None,
+    policy: Policy | None = None,
 ) -> Facts:
     """The CEL context for one ticket: `customer`, `order` and `ticket` (no `segment` yet).
 
     `order_total` is the order's value in the policy's currency when it is in another one (the engine
-    converts it with the policy's `currency_rates`); without it `order.total` is the order's own."""
+    converts it with the policy's `currency_rates`); without it `order.total` is the order's own.
+    `policy` gives the currency `ticket.amount_mentioned` is stated in (`mentioned_amount`); without it
+    the amount is taken as written."""
     order = order_facts(ticket.order, now)
     if ticket.order is not None and order_total is not None:
         order["total"] = _double(order_total)
+    facts = ticket_facts(ticket)
+    amount = mentioned_amount(ticket, policy) if policy is not None else ticket.amount_mentioned
+    facts["amount_mentioned"] = _double(amount) if amount is not None else 0.0
     return {
         "customer": customer_facts(profile),
         "order": order,
-        "ticket": ticket_facts(ticket),
+        "ticket": facts,
     }
+
+
+# "$15" is read as USD by the entity extractor; in a shop that counts in another dollar it is that dollar.
+_DOLLARS = frozenset({"CAD", "AUD", "NZD", "SGD", "HKD", "MXN"})
+
+
+def mentioned_amount(ticket: Ticket, policy: Policy) -> Decimal | None:
+    """The amount the customer mentions, in the policy's currency (rounded down to the cent).
+
+    A mention in the order's currency, else the policy's, is taken as it is (a "$" mention in a CAD, AUD …
+    shop is that dollar); one in another currency is converted with `currency_rates`; without a rate for
+    it, no amount is known (None): a fee in an unknown currency is never guessed."""
+    amount, currency = ticket.amount_mentioned, ticket.amount_currency
+    if amount is None:
+        return None
+    home = ticket.order.currency if ticket.order is not None else policy.currency
+    if currency == "USD" and home in _DOLLARS:
+        currency = home
+    if currency == policy.currency or not currency:
+        rate: Decimal | None = Decimal(1)
+    else:
+        rate = policy.currency_rates.get(currency)
+    if rate is None:
+        return None
+    return (amount * rate).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
 def _double(value: Decimal) -> float:
@@ -100,4 +137,8 @@ def ticket_facts(ticket: Ticket) -> dict[str, Any]:
         "channel": ticket.channel,
         "message_length": len(ticket.message),
         "confidence": float(ticket.reading.confidence),
+        "amount_mentioned": _double(ticket.amount_mentioned) if ticket.amount_mentioned is not None else 0.0,
+        "item_mentioned": ticket.item_mentioned,
+        "size_mentioned": ticket.size_mentioned,
+        "language": ticket.language,
     }

@@ -40,6 +40,9 @@ def resolve(
     `granted` is what the customer already received in refunds and credits in 90 days; `order` is the
     ticket's order in its own currency (the offer is stated in it).
     """
+    language = _unhandled_language(policy, facts, order)
+    if language is not None:
+        return language
     notes: list[str] = []
     for index, rule in enumerate(policy.rules_for(intent)):
         rule_id = f"resolutions.{intent.value}[{index}]"
@@ -59,6 +62,26 @@ def resolve(
     return Resolution(no_rule, (*notes, f"No resolution rule of {intent.value} matched"))
 
 
+def _unhandled_language(policy: Policy, facts: dict[str, Any], order: OrderMoney | None) -> Resolution | None:
+    """A message in a language the policy does not handle goes to a person (no rule is tried).
+
+    An unknown language ("": too short to tell, or no detector installed) is not held back: the intent
+    reader still sends a message it cannot read to a person."""
+    language = facts["ticket"]["language"]
+    allowed = policy.escalation.languages
+    if not language or language in allowed:
+        return None
+    currency = order.currency if order is not None and order.rate is not None else policy.currency
+    offer = ResolutionOffer(
+        OfferKind.ESCALATE,
+        currency,
+        reason="a teammate will answer you personally",
+        rule="escalation.languages",
+    )
+    note = f"Escalated: the message is in {language}; escalation.languages handles {', '.join(allowed)}"
+    return Resolution(offer, (note,))
+
+
 def _no_rule(policy: Policy, currency: str) -> ResolutionOffer:
     if policy.escalation.when_no_rule == "none":
         reason = "this request needs no resolution"
@@ -69,8 +92,17 @@ def _no_rule(policy: Policy, currency: str) -> ResolutionOffer:
 
 def _draft(rule: ResolutionRule, rule_id: str, facts: dict[str, Any]) -> Draft:
     amount_source = rule.amount
+    missing: str | None = None
     if amount_source is None and rule.offer in _DEFAULTS_TO_ORDER_TOTAL:
         amount_source = Decimal(str(facts["order"]["total"]))
+    if amount_source is None and rule.offer is OfferKind.WAIVE_FEE:
+        # The fee is the amount the customer mentions; with none known a person finds it (never "up to
+        # the limit": that would promise to waive a fee nobody has seen).
+        mentioned = facts["ticket"]["amount_mentioned"]
+        if mentioned > 0:
+            amount_source = Decimal(repr(mentioned))
+        else:
+            missing = "the rule has no amount and the message names no fee (ticket.amount_mentioned)"
     amount, amount_error = _number(amount_source, facts)
     percent, percent_error = _number(rule.percent, facts)
     return Draft(
@@ -81,7 +113,7 @@ def _draft(rule: ResolutionRule, rule_id: str, facts: dict[str, Any]) -> Draft:
         shipping=rule.shipping or _default_shipping(rule.offer),
         requires_return=bool(rule.requires_return) or rule.offer is OfferKind.RETURN_FOR_REFUND,
         reason=rule.reason,
-        error=amount_error or percent_error,
+        error=missing or amount_error or percent_error,
     )
 
 
@@ -119,6 +151,8 @@ def _chosen_line(draft: Draft, rule: ResolutionRule, facts: dict[str, Any], curr
         )
     if draft.percent is not None:
         what += f" {draft.percent}%"
+    if rule.amount is None and draft.kind is OfferKind.WAIVE_FEE and draft.amount is not None:
+        what += " (the fee the message names: ticket.amount_mentioned)"
     if rule.when is None:
         return f"Offer {what} by {draft.rule} (always)"
     return f"Offer {what} by {draft.rule}: {rule.when.source}{describe_facts(rule.when, facts, currency)}"

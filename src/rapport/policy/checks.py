@@ -32,8 +32,9 @@ RETURNABLE_OFFERS = frozenset(
         OfferKind.RETURN_FOR_REFUND,
     }
 )
-# Money offers whose amount has no natural default (refunds default to the order total).
-AMOUNT_REQUIRED = frozenset({OfferKind.PARTIAL_REFUND, OfferKind.STORE_CREDIT, OfferKind.WAIVE_FEE})
+# Money offers whose amount has no natural default (refunds default to the order total, a waived fee to
+# the amount the customer mentions: ticket.amount_mentioned).
+AMOUNT_REQUIRED = frozenset({OfferKind.PARTIAL_REFUND, OfferKind.STORE_CREDIT})
 
 
 def cross_check(policy: Policy) -> list[Finding]:

@@ -23,7 +23,7 @@ from pydantic import (
 
 from rapport.domain.decision import EscalationLevel, OfferKind
 from rapport.domain.signals import SignalRules
-from rapport.domain.ticket import Intent, Urgency
+from rapport.domain.ticket import READABLE_LANGUAGES, Intent, Urgency
 from rapport.policy.durations import parse_duration
 from rapport.policy.expressions import Expression, compile_expression
 
@@ -183,6 +183,21 @@ class Escalation(_Model):
     signals: dict[str, EscalationLevel] = Field(default_factory=_default_escalation_signals)
     min_confidence: float = Field(default=0.0, ge=0.0, le=1.0)
     when_no_rule: Literal["escalate", "none"] = "escalate"
+    # The languages handled automatically (ISO 639-1); a message read in another one goes to a person.
+    languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
+
+    @field_validator("languages")
+    @classmethod
+    def _readable_languages(cls, languages: list[str]) -> list[str]:
+        unknown = [code for code in languages if code not in READABLE_LANGUAGES]
+        if unknown:
+            raise ValueError(
+                f"{', '.join(map(repr, unknown))}: not a language Rapport tells apart; "
+                f"use ISO 639-1 codes among {', '.join(READABLE_LANGUAGES)}"
+            )
+        if len(set(languages)) != len(languages):
+            raise ValueError("a language is listed twice")
+        return languages
 
 
 class Signals(_Model):

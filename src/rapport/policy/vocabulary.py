@@ -42,6 +42,10 @@ FACTS: dict[str, dict[str, str]] = {
         "channel": "string",
         "message_length": "int",
         "confidence": "double",
+        "amount_mentioned": "double",
+        "item_mentioned": "string",
+        "size_mentioned": "string",
+        "language": "string",
     },
 }
 

@@ -1,4 +1,4 @@
-"""Entities a customer already told us: order references, e-mails, tracking numbers, money, items.
+"""Entities a customer already told us: order references, e-mails, tracking numbers, money, items, sizes.
 
 Every pattern is anchored on context so that phone numbers, prices, dates and zip codes are not
 read as order references: a bare number is an order reference only after an order-like word
@@ -74,6 +74,31 @@ _MONEY_CODE_FIRST = re.compile(rf"\b(USD|EUR|GBP|CAD|AUD)\s?({_AMOUNT})\b", re.I
 _MONEY_WORD_AFTER = re.compile(
     rf"\b({_AMOUNT})\s?(usd|eur|gbp|cad|aud|dollars?|euros?|bucks|pounds?)\b", re.IGNORECASE
 )
+# A money amount is a fee ("a $15 late fee", "charged me $15") when one of these words is beside it, in
+# the same sentence and with no other amount in between.
+_FEE_WORDS = re.compile(
+    r"\b(?:fees?|surcharges?|charg(?:e|es|ed|ing)|penalty|penalties|commission|frais|geb(?:ü|ue)hr(?:en)?|"
+    r"comisi(?:o|ó)n|commissione|taxa)\b",
+    re.IGNORECASE,
+)
+_FEE_BEFORE_CHARS, _FEE_AFTER_CHARS = 40, 25
+_SENTENCE_END = re.compile(r"[.!?;]\s|\n")
+
+_LETTER_SIZE = r"(?:[2-5]XL|X{0,3}S|X{0,3}L|M)"
+_SIZE_WORDS = {"small": "S", "medium": "M", "large": "L", "x-large": "XL", "extra large": "XL", "xl": "XL"}
+_SIZE_NAMED = re.compile(
+    rf"\b(?:size|sz)\s*[:#]?\s*(?:(US|UK|EU|IT|FR)\s?)?"
+    rf"({_LETTER_SIZE}(?![\w-])|\d{{1,2}}(?:[.,]5)?(?![\w.,%$€£/])|x-large|extra large|small|medium|large)",
+    re.IGNORECASE,
+)
+_SIZE_ALONE = re.compile(r"(?<![\w-])((?:[2-5]XL|XXX?L|XL|XX?S|XXXS))(?![\w-])")  # capitals only: "XL", "XXS"
+_SIZE_REGION = re.compile(r"\b(US|UK|EU)\s?(\d{1,2}(?:[.,]5)?)(?![\w.,%$€£/])")
+_SIZE_WAIST_LENGTH = re.compile(r"\b(?:W\s?)?([2-5]\d)\s?(?:[x×]|\s?L)\s?([2-4]\d)\b", re.IGNORECASE)
+_SIZE_AFTER_VERB = re.compile(
+    r"\b(?:in|ordered|order|need|needed|wear|wearing|want|wanted|get|got|fit|fits|swap(?:\s+it)?\s+for|"
+    r"exchange(?:\s+it)?\s+for|sent(?:\s+me)?|received)\s+an?\s+(\d{1,2}(?:[.,]5)?)(?![\w.,%$€£/])",
+    re.IGNORECASE,
+)
 _TITLE_STOP = {
     "the", "and", "with", "for", "set", "pack", "size", "color", "colour", "new", "edition", "small",
     "medium", "large", "black", "white", "blue", "red", "green", "grey", "gray", "pink", "one", "two",
@@ -102,7 +127,47 @@ def extract_entities(text: str, *, known_orders: Sequence[OrderSummary] = ()) ->
         add("money", value, start, end)
     for value, start, end in _items(text, known_orders):
         add("item", value, start, end)
-    return tuple(sorted(found, key=lambda e: e.start))
+    for value, start, end in _sizes(text):
+        add("size", value, start, end)
+    found.sort(key=lambda e: e.start)
+    return _mark_fees(text, found)
+
+
+def _mark_fees(text: str, entities: list[Entity]) -> tuple[Entity, ...]:
+    """Money entities with a fee word beside them get `role="fee"` (see _FEE_WORDS)."""
+    money = [e for e in entities if e.kind == "money"]
+    fees: set[int] = set()
+    for index, entity in enumerate(money):
+        previous_end = money[index - 1].end if index > 0 else 0
+        next_start = money[index + 1].start if index + 1 < len(money) else len(text)
+        before = text[max(previous_end, entity.start - _FEE_BEFORE_CHARS) : entity.start]
+        after = text[entity.end : min(next_start, entity.end + _FEE_AFTER_CHARS)]
+        before = _SENTENCE_END.split(before)[-1]
+        after = _SENTENCE_END.split(after)[0]
+        if _FEE_WORDS.search(before) or _FEE_WORDS.search(after):
+            fees.add(entity.start)
+    return tuple(
+        Entity(e.kind, e.value, e.start, e.end, role="fee") if e.kind == "money" and e.start in fees else e
+        for e in entities
+    )
+
+
+def _sizes(text: str) -> list[tuple[str, int, int]]:
+    """Clothing and shoe sizes: "size M", "size: 10", "XL", "EU 42", "32x34", "ordered a 10"."""
+    hits: list[tuple[str, int, int]] = []
+    for m in _SIZE_NAMED.finditer(text):
+        value = m.group(2)
+        value = _SIZE_WORDS.get(value.lower(), value.upper() if value[0].isalpha() else value)
+        hits.append((f"{m.group(1).upper()} {value}" if m.group(1) else value, m.start(), m.end()))
+    hits += [(m.group(1), m.start(), m.end()) for m in _SIZE_ALONE.finditer(text)]
+    hits += [(f"{m.group(1).upper()} {m.group(2)}", m.start(), m.end()) for m in _SIZE_REGION.finditer(text)]
+    hits += [(f"{m.group(1)}x{m.group(2)}", m.start(), m.end()) for m in _SIZE_WAIST_LENGTH.finditer(text)]
+    for m in _SIZE_AFTER_VERB.finditer(text):
+        if not _QUANTITY_AFTER.match(text, m.end()) and not re.match(
+            r"\s*(?:-\s*)?(?:day|week|hour)", text[m.end() :]
+        ):
+            hits.append((m.group(1), m.start(1), m.end(1)))  # "a 10", not "a 10 pack" or "a 2-day"
+    return hits
 
 
 def _tracking_numbers(text: str) -> list[tuple[str, str, int, int]]:

@@ -1,4 +1,4 @@
-"""Read one inbound message: intent, entities and signals, behind one call."""
+"""Read one inbound message: intent, entities, signals and language, behind one call."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Protocol
 from rapport.domain import Entity, IntentReading, OrderSummary, Signal
 from rapport.understanding.entities import extract_entities
 from rapport.understanding.keywords import KeywordClassifier
+from rapport.understanding.language import detect_language
 from rapport.understanding.signals import detect_signals
 
 
@@ -23,11 +24,16 @@ class IntentClassifier(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class MessageReading:
-    """What was read from one message."""
+    """What was read from one message; its language is an entity (`kind="language"`) when it was told."""
 
     reading: IntentReading
     entities: tuple[Entity, ...]
     signals: tuple[Signal, ...]
+
+    @property
+    def language(self) -> str:
+        """ISO 639-1 code of the message's language; "" when it could not be told."""
+        return next((e.value for e in self.entities if e.kind == "language"), "")
 
 
 @lru_cache(maxsize=1)
@@ -55,17 +61,19 @@ def read_message(
     known_orders: Sequence[OrderSummary] = (),
     contacts_last_90d: int = 0,
 ) -> MessageReading:
-    """Intent (default: the trained model), entities and urgency signals of one customer message.
+    """Intent (default: the trained model), entities, urgency signals and language of one message.
 
     An `intent` already known (named by the agent or the help desk) is used as it is: the classifier
-    does not run. Never raises on odd input: empty, huge or non-English text reads as `other`,
-    flagged for a human.
+    does not run (the language is still read). Never raises on odd input: empty, huge or non-English
+    text reads as `other`, flagged for a human.
     """
     text = text or ""
     if intent is None:
         intent = (classifier if classifier is not None else default_classifier()).classify(text)
+    entities = extract_entities(text, known_orders=known_orders)
+    language = detect_language(text)
     return MessageReading(
         reading=intent,
-        entities=extract_entities(text, known_orders=known_orders),
+        entities=(*entities, Entity(kind="language", value=language)) if language else entities,
         signals=detect_signals(text, contacts_last_90d=contacts_last_90d),
     )
