@@ -58,6 +58,7 @@ class ReplyResult:
 
 
 def show(uow_factory: UnitOfWorkFactory, *, tenant: Tenant, ticket_id: int, now: datetime) -> TicketView:
+    """The ticket with its clock as of `now`, decision, kept draft, conversation and history."""
     with uow_factory() as uow:
         return view_of(uow, tenant.merchant.id, ticket_id, now)
 
