@@ -72,7 +72,7 @@ def test_the_claim_benchmark_claims_every_ticket_exactly_once_on_sqlite() -> Non
 @pytest.mark.postgres
 def test_both_benchmarks_run_on_postgresql() -> None:
     env = postgres_env()
-    (intake,) = smoke("bench_intake.py", "--database", "postgresql", env=env)
+    (intake,) = smoke("bench_intake.py", "--database", "postgresql", "--classifier", "tfidf", env=env)
     check_intake(intake)
     (claims,) = smoke("bench_claim.py", "--database", "postgresql", env=env)
     check_claims(claims)
