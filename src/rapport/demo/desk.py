@@ -9,10 +9,11 @@ Everything goes through the desk's own services (`add_user`, `create_key`, `take
 from __future__ import annotations
 
 import csv
+import itertools
 import secrets
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -98,7 +99,7 @@ def set_up_desk(
     key = create_key(app.uow_factory, merchant=merchant, now=now, label="demo help desk").secret
     machine = authenticate_key(app.uow_factory, raw_key=key, now=now)  # the help desk posts the tickets
     desk = DemoDesk(merchant=merchant, people=[person for person, _ in people], machine_key=key)
-    arrivals = iter(now - SPACING * (i + 1) for i in range(10_000))
+    arrivals = (now - SPACING * n for n in itertools.count(1))  # newest first, every few minutes
     for (label, which), at in zip(SAME_PROBLEM, arrivals, strict=False):
         result = _take_in(app, machine, SHOWCASE[which], DAMAGED, at, f"Damaged bowls ({label})", "email")
         desk.showcase.append(_ticket(label, SHOWCASE[which], result))
@@ -229,20 +230,6 @@ def _with_escalation(app: Rapport, desk: DemoDesk, agent: Actor, now: datetime) 
         reason="A long-standing customer asks for more than an agent may grant; a senior should decide.",
         now=now,
     )
-    moved = DemoTicket(
-        label=picked.label,
-        email=picked.email,
-        ticket_id=picked.ticket_id,
-        queue=view.ticket.queue,
-        status=view.ticket.status,
-        segment=picked.segment,
-    )
+    moved = replace(picked, queue=view.ticket.queue, status=view.ticket.status)
     desk.tickets[desk.tickets.index(picked)] = moved
-    return DemoDesk(
-        merchant=desk.merchant,
-        people=desk.people,
-        machine_key=desk.machine_key,
-        tickets=desk.tickets,
-        showcase=desk.showcase,
-        escalated=moved,
-    )
+    return replace(desk, escalated=moved)
