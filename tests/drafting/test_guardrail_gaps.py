@@ -209,3 +209,22 @@ def test_draft_check_flags_the_issues_examples_with_their_line_numbers(tmp_path)
 def test_a_vague_amount_is_money_with_no_value(text):
     assert amounts(f"that is {text} back") == [None]
     assert refund_codes(f"That is {text} back.") == ["unexpected_amount"]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("a couple of dollars", "2"),
+        ("a couple grand", "2000"),
+        ("one hundred thousand dollars", "100000"),
+        ("a thousand dollars", "1000"),
+        ("a hundred dollars", "100"),
+    ],
+)
+def test_articles_couples_and_nested_scales_are_read_as_their_value(text, value):
+    assert amounts(f"we add {text} today") == [Decimal(value)]
+
+
+def test_slang_money_names_itself_as_its_marker():
+    (mention,) = find_money("that is two grand back")
+    assert (mention.marker, mention.text, mention.currencies) == ("two grand", "two grand", frozenset())
