@@ -83,3 +83,8 @@ def test_a_negation_at_the_very_start_excuses_what_follows():
 def test_a_negation_more_than_sixty_characters_back_does_not_excuse_a_promise():
     text = "not" + " " * 58 + "refund"
     assert is_negated(text, 61) is False
+
+
+def test_a_draft_without_a_greeting_is_checked_for_the_name_alone():
+    body = GOOD_BODY.replace("Hi Maria,\n\n", "") + "\nThanks, Maria."
+    assert codes(body) == []
