@@ -126,7 +126,10 @@ def test_an_agent_claims_edits_and_sends_a_reply_with_a_changed_amount(browser: 
     expect(page.locator("[data-offer]")).to_contain_text("store credit")
     shoot(page, "ticket", full_page=True)  # the card, the decision, the draft and its buttons
     body = page.get_by_label("Reply to the customer")
-    body.fill(body.input_value().replace("Warm regards", "Sorry again for the wait.\n\nWarm regards"))
+    # The text must state what is granted with it: the amount changes in both.
+    edited = body.input_value().replace("Warm regards", "Sorry again for the wait.\n\nWarm regards")
+    assert "20.00" in edited
+    body.fill(edited.replace("20.00", "15.00"))
     page.get_by_label("Amount (USD)").fill("15")
     page.get_by_role("button", name="Send reply").click()
     expect(page.get_by_role("status")).to_have_text("Reply sent.")

@@ -410,3 +410,38 @@ def test_a_refused_grant_sends_no_reply(desk: Desk) -> None:
     assert after.events[-1].kind == "claimed"
     with desk.uow_factory() as uow:
         assert uow.grants.for_email(merchant_id=desk.tenant.merchant.id, email=DANA) == []
+
+
+def test_a_reply_stating_more_than_its_grant_is_refused_and_grants_nothing(desk: Desk) -> None:
+    view = claimed_by(desk, desk.agent, email=DANA)
+    with pytest.raises(InvalidInput, match=r"promises what is not granted.*\$20"):
+        reply(
+            desk.uow_factory,
+            tenant=desk.tenant,
+            actor=desk.agent,
+            ticket_id=view.ticket.id,
+            body="We have added $20.00 of store credit to your account.",
+            draft_source="edited",
+            resolution=Resolution(offer=OfferKind.STORE_CREDIT, amount=Decimal("15.00")),
+            now=LATER,
+        )
+    after = show(desk.uow_factory, tenant=desk.tenant, ticket_id=view.ticket.id, now=LATER)
+    assert [m.author for m in after.messages] == ["customer"]
+    with desk.uow_factory() as uow:
+        assert uow.grants.for_email(merchant_id=desk.tenant.merchant.id, email=DANA) == []
+
+
+def test_a_reply_promising_a_refund_without_granting_one_is_refused(desk: Desk) -> None:
+    view = claimed_by(desk, desk.agent, email=DANA)
+    with pytest.raises(InvalidInput, match="unauthorized|promises"):
+        send(desk, desk.agent, view.ticket.id, body="No worries, we will refund your order in full.")
+    after = show(desk.uow_factory, tenant=desk.tenant, ticket_id=view.ticket.id, now=LATER)
+    assert after.ticket.first_responded_at is None
+
+
+def test_a_reply_in_the_persons_own_words_that_promises_nothing_is_sent(desk: Desk) -> None:
+    view = claimed_by(desk, desk.agent, email=DANA)
+    after = send(
+        desk, desk.agent, view.ticket.id, body="So sorry, Dana! Could you send a photo of the chipped bowl?"
+    )
+    assert [m.author for m in after.messages] == ["customer", "agent"]

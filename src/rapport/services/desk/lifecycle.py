@@ -13,6 +13,7 @@ from rapport.domain.decision import EscalationLevel, OfferKind
 from rapport.domain.desk import ESCALATION_QUEUES, Actor, Role, TicketStatus, may_act, may_take
 from rapport.domain.desk_records import DeskEvent, DeskMessage, DeskTicket
 from rapport.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from rapport.drafting.sent_reply import check_sent_reply
 from rapport.engine.authority import GrantRecord
 from rapport.engine.sla import pause, resume
 from rapport.schemas import StoredDecision
@@ -149,6 +150,7 @@ def reply(
                 idempotency_key=idempotency_key,
                 now=now,
             )
+        _require_consistent(body, granted)
         uow.desk.add_message(
             merchant_id=merchant_id,
             ticket_id=ticket_id,
@@ -173,6 +175,22 @@ def reply(
         view = view_of(uow, merchant_id, ticket_id, now)
         uow.commit()
     return ReplyResult(view, grant=granted, replayed=False)
+
+
+def _require_consistent(body: str, granted: GrantRecord | None) -> None:
+    """The text may not promise more than the grant recorded with it (an edited draft included): a
+    reply saying "20.00 USD" over a 15.00 grant, or "a full refund" over none, is refused and, being in
+    the same transaction, grants nothing."""
+    report = check_sent_reply(
+        body,
+        offer=granted.offer if granted is not None else OfferKind.NONE,
+        amount=granted.amount if granted is not None else None,
+        currency=granted.currency if granted is not None else None,
+        percent=granted.percent if granted is not None else None,
+    )
+    if not report.passed:
+        problems = "; ".join(v.message for v in report.violations)
+        raise InvalidInput(f"body: the reply promises what is not granted with it: {problems}")
 
 
 def resolve(
