@@ -70,3 +70,9 @@ def test_a_huge_message_is_cut_to_the_token_limit(encoder) -> None:  # type: ign
     from rapport.understanding.encoder import MAX_TOKENS
 
     assert len(encoder.token_ids("word " * 10_000)) == MAX_TOKENS
+
+
+def test_many_messages_encode_in_batches_to_the_vectors_of_one_at_a_time(encoder) -> None:  # type: ignore[no-untyped-def]
+    texts = ["where is my package", "", "My mug arrived broken. Also I was charged twice.", "hi " * 200, "ok"]
+    one_by_one = np.stack([encoder.encode([text])[0] for text in texts])
+    assert np.abs(encoder.encode(texts) - one_by_one).max() < 1e-5

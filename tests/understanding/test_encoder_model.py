@@ -135,3 +135,31 @@ def test_the_threshold_is_the_lowest_that_keeps_readings_accurate_enough() -> No
     probabilities = np.array([[0.9, 0.1], [0.8, 0.2], [0.85, 0.15], [0.4, 0.6], [0.45, 0.55]])
     truth = np.array([0, 0, 0, 0, 0])
     assert choose_threshold(probabilities, truth, target=0.95) == 0.65
+
+
+def test_reading_many_messages_at_once_reads_each_as_alone(tiny: EncoderIntentModel) -> None:
+    texts = [
+        "the cracked mug",
+        "My mug arrived broken and cracked. I was charged twice on my card.",
+        "!!!",
+        "",
+        "the site page shows an error. The vase is cracked.",
+        "charged twice on my card",
+    ]
+    model = replace(tiny, threshold=0.0)  # every reading kept, so the secondary intents are read too
+    assert model.classify_many(texts) == [model.classify(t) for t in texts]
+
+
+def test_reading_many_messages_calls_the_encoder_twice_at_most(tiny: EncoderIntentModel) -> None:
+    calls: list[int] = []
+
+    class Counting(HashedWords):
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            calls.append(len(texts))
+            return super().encode(texts)
+
+    counted = replace(tiny, embedder=Counting(), threshold=0.0)
+    two_problems = "My mug arrived broken and cracked. I was charged twice on my card."
+    readings = counted.classify_many(["the cracked mug", two_problems, "site page error"])
+    assert calls == [3, 2]  # the three messages, then the two sentences of the second
+    assert readings[1].secondary is not None

@@ -195,3 +195,48 @@ def test_predict_of_a_missing_file_is_one_line(app: typer.Typer, tmp_path: Path)
         app, ["model", "predict", "--data", str(tmp_path / "absent.csv"), "--out", str(tmp_path / "o.jsonl")]
     )
     assert (result.exit_code, "absent.csv: cannot read" in result.output) == (2, True)
+
+
+def predictions(app: typer.Typer, data: Path, out: Path, *options: str) -> list[dict[str, object]]:
+    result = runner.invoke(app, ["model", "predict", "--data", str(data), "--out", str(out), *options])
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def test_predict_gives_the_language_of_each_message(app: typer.Typer, tmp_path: Path) -> None:
+    data = tmp_path / "backlog.csv"
+    data.write_text(
+        'message\nwhere is my parcel please\n"Bonjour, mon colis n\'est pas arrivé"\nok\n', encoding="utf-8"
+    )
+    found = predictions(app, data, tmp_path / "out.jsonl", "--classifier", "keywords")
+    assert [r["language"] for r in found] == ["en", "fr", ""]
+
+
+def test_predict_in_small_batches_writes_the_same_lines(
+    app: typer.Typer, messages: Path, tmp_path: Path
+) -> None:
+    whole = predictions(app, messages, tmp_path / "a.jsonl", "--classifier", "tfidf")
+    in_twos = predictions(app, messages, tmp_path / "b.jsonl", "--classifier", "tfidf", "--batch", "2")
+    assert (len(whole), in_twos) == (3, whole)
+
+
+def test_predict_runs_the_classifier_asked_for(app: typer.Typer, messages: Path, tmp_path: Path) -> None:
+    found = predictions(app, messages, tmp_path / "out.jsonl", "--classifier", "keywords")
+    assert [r["intent"] for r in found] == ["damaged_item", "cancel_order", "where_is_my_order"]
+
+
+def test_predict_refuses_an_unknown_classifier(app: typer.Typer, messages: Path, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "model",
+            "predict",
+            "--data",
+            str(messages),
+            "--out",
+            str(tmp_path / "o.jsonl"),
+            "--classifier",
+            "gpt",
+        ],
+    )
+    assert (result.exit_code, "--classifier 'gpt'" in result.output) == (2, True)

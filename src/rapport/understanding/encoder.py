@@ -32,6 +32,10 @@ LAYERS = 6
 HEADS = 12
 HIDDEN = 384
 DIMENSION = HIDDEN
+# Many messages are encoded in batches of about this many (padded) tokens, at most MAX_BATCH messages:
+# big enough for BLAS to run at speed, small enough for the attention scores to stay in cache.
+BATCH_TOKENS = 512
+MAX_BATCH = 64
 _EPS = 1e-12
 
 
@@ -134,11 +138,20 @@ class SentenceEncoder:
         return self._encoding(text)[0]
 
     def encode(self, texts: Sequence[str]) -> Any:
-        """Embeddings of `texts` (rows), one message at a time (no padding, so no attention mask)."""
+        """Embeddings of `texts` (rows). One message is read alone; many are read in batches of messages
+        of about the same length, padded and masked (the same vectors to ~1e-6, several times faster)."""
         out = np.empty((len(texts), DIMENSION), dtype=np.float32)
+        ids = [self._encoding(text or "")[0] for text in texts]
         with self._one_thread():
-            for row, text in enumerate(texts):
-                out[row] = pool(self._states(self._encoding(text or "")[0]))
+            if len(ids) == 1:
+                out[0] = pool(self._states(ids[0]))
+                return out
+            by_length = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+            start = 0
+            while start < len(by_length):
+                rows = _batch(by_length, ids, start)
+                out[rows] = self._pooled_batch([ids[i] for i in rows])
+                start += len(rows)
         return out
 
     def encode_one(self, text: str) -> Any:
@@ -156,6 +169,36 @@ class SentenceEncoder:
         if self._threads is None:
             return nullcontext()
         return self._threads.limit(limits=1, user_api="blas")
+
+    def _pooled_batch(self, batch: list[list[int]]) -> Any:
+        """Unit-length mean-pooled embeddings of token-id lists, padded to the longest and masked."""
+        size, length = len(batch), max(len(ids) for ids in batch)
+        padded = np.zeros((size, length), dtype=np.int64)
+        mask = np.zeros((size, length), dtype=np.float32)
+        for row, ids in enumerate(batch):
+            padded[row, : len(ids)] = ids
+            mask[row, : len(ids)] = 1.0
+        x = self._word[padded] + self._position[:length] + self._type0
+        x = _layer_norm(x, self._ln_g, self._ln_b)
+        head = HIDDEN // HEADS
+        scale = np.float32(1.0 / np.sqrt(head))
+        hide = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]  # padding is never attended to
+        for layer in self._layers:
+            qkv = x @ layer.qkv_w + layer.qkv_b
+            q = qkv[..., :HIDDEN].reshape(size, length, HEADS, head).transpose(0, 2, 1, 3)
+            k = qkv[..., HIDDEN : 2 * HIDDEN].reshape(size, length, HEADS, head).transpose(0, 2, 3, 1)
+            v = qkv[..., 2 * HIDDEN :].reshape(size, length, HEADS, head).transpose(0, 2, 1, 3)
+            scores = (q @ k) * scale + hide
+            scores -= scores.max(axis=-1, keepdims=True)
+            weights = np.exp(scores)
+            weights /= weights.sum(axis=-1, keepdims=True)
+            context = (weights @ v).transpose(0, 2, 1, 3).reshape(size, length, HIDDEN)
+            x = _layer_norm(x + context @ layer.out_w + layer.out_b, layer.ln1_g, layer.ln1_b)
+            hidden = _gelu(x @ layer.up_w + layer.up_b)
+            x = _layer_norm(x + hidden @ layer.down_w + layer.down_b, layer.ln2_g, layer.ln2_b)
+        pooled = (x * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
+        norms = np.sqrt((pooled * pooled).sum(axis=1, keepdims=True))
+        return pooled / np.maximum(norms, _EPS)
 
     def _states(self, ids: list[int]) -> Any:
         n = len(ids)
@@ -179,6 +222,16 @@ class SentenceEncoder:
         return x
 
 
+def _batch(by_length: list[int], ids: list[list[int]], start: int) -> list[int]:
+    """The rows of one batch from `start`: about BATCH_TOKENS padded tokens, at most MAX_BATCH messages."""
+    rows: list[int] = []
+    for i in by_length[start:]:
+        if rows and (len(rows) + 1) * len(ids[i]) > BATCH_TOKENS or len(rows) == MAX_BATCH:
+            break
+        rows.append(i)
+    return rows
+
+
 def pool(states: Any) -> Any:
     """Mean of token vectors, unit length (sentence-transformers' pooling for this model)."""
     pooled = states.mean(axis=0)
@@ -194,14 +247,26 @@ def _layer_norm(x: Any, gamma: Any, beta: Any) -> Any:
 
 
 def _gelu(x: Any) -> Any:
-    """Exact GELU, x * Phi(x), with erf from Abramowitz & Stegun 7.1.26 (error < 1.5e-7)."""
-    z = x * np.float32(0.7071067811865476)
-    sign = np.sign(z)
-    a = np.abs(z)
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    erf = sign * (1.0 - poly * np.exp(-a * a))
-    return (0.5 * x * (1.0 + erf)).astype(np.float32, copy=False)
+    """Exact GELU, x * Phi(x), with erf from Abramowitz & Stegun 7.1.26 (error < 1.5e-7).
+
+    With r = poly(t) * exp(-z^2) = 1 - erf(|z|): Phi(x) = 1 - r/2 for x >= 0, r/2 below; computed in
+    place, in float32 (the GELU was a quarter of the encoder's time with a temporary per operation)."""
+    z = np.abs(x) * np.float32(0.7071067811865476)
+    t = z * np.float32(0.3275911)
+    t += np.float32(1.0)
+    np.reciprocal(t, out=t)
+    poly = t * np.float32(1.061405429)
+    for coefficient in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
+        poly += np.float32(coefficient)
+        poly *= t
+    np.square(z, out=z)
+    np.negative(z, out=z)
+    np.exp(z, out=z)
+    poly *= z
+    poly *= np.float32(0.5)  # r / 2
+    phi = np.where(x >= 0, np.float32(1.0) - poly, poly)
+    phi *= x
+    return phi.astype(np.float32, copy=False)
 
 
 def _thread_controller() -> Any:

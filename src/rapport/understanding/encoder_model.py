@@ -72,27 +72,55 @@ class EncoderIntentModel:
     def classify(self, text: str) -> IntentReading:
         """The intent of one message, how sure the model is, the candidates and a second problem."""
         prepared = _prepare(text)
-        if not any(ch.isalpha() for ch in prepared):
-            return IntentReading(Intent.OTHER, 0.0, self.source, needs_human=True)
-        if self.vocabulary and known_word_share(prepared, self.vocabulary) < MIN_KNOWN_WORD_SHARE:
+        if not self._readable(prepared):
             return IntentReading(Intent.OTHER, 0.0, self.source, needs_human=True)
         row = self.probabilities_of(self._require().encode([prepared]))[0]
         reading = self.reading_of(row)
-        secondary = self._secondary(prepared, reading.intent)
-        if secondary is not None:
-            reading = IntentReading(
-                reading.intent,
-                reading.confidence,
-                reading.source,
-                reading.needs_human,
-                reading.candidates,
-                secondary,
-            )
-        return reading
+        return self._with_secondary(reading, self._secondary(prepared, reading.intent))
 
     def classify_many(self, texts: Sequence[str]) -> list[IntentReading]:
-        """Intents of many messages, in order."""
-        return [self.classify(t) for t in texts]
+        """Intents of many messages, in order, as `classify` reads them; the messages (then the
+        sentences read for a second problem) go to the encoder in one call, which batches them."""
+        prepared = [_prepare(t) for t in texts]
+        readable = [i for i, p in enumerate(prepared) if self._readable(p)]
+        readings = [IntentReading(Intent.OTHER, 0.0, self.source, needs_human=True) for _ in prepared]
+        if not readable:
+            return readings
+        rows = self.probabilities_of(self._require().encode([prepared[i] for i in readable]))
+        pieces: list[str] = []
+        owners: list[int] = []
+        for i, row in zip(readable, rows, strict=True):
+            readings[i] = self.reading_of(row)
+            for piece in self._pieces(prepared[i], readings[i].intent):
+                pieces.append(piece)
+                owners.append(i)
+        if pieces:
+            found: dict[int, list[Any]] = {}
+            for owner, row in zip(owners, self.probabilities_of(self._require().encode(pieces)), strict=True):
+                found.setdefault(owner, []).append(row)
+            for i, piece_rows in found.items():
+                secondary = self._secondary_of(piece_rows, readings[i].intent)
+                readings[i] = self._with_secondary(readings[i], secondary)
+        return readings
+
+    def _readable(self, prepared: str) -> bool:
+        """Letters, and enough of the training words (else: another language, gibberish)."""
+        if not any(ch.isalpha() for ch in prepared):
+            return False
+        return not (self.vocabulary and known_word_share(prepared, self.vocabulary) < MIN_KNOWN_WORD_SHARE)
+
+    @staticmethod
+    def _with_secondary(reading: IntentReading, secondary: Intent | None) -> IntentReading:
+        if secondary is None:
+            return reading
+        return IntentReading(
+            reading.intent,
+            reading.confidence,
+            reading.source,
+            reading.needs_human,
+            reading.candidates,
+            secondary,
+        )
 
     def reading_of(self, row: Any) -> IntentReading:
         """An IntentReading from one row of probabilities: abstain under the threshold."""
@@ -109,13 +137,23 @@ class EncoderIntentModel:
         Each sentence is encoded on its own (pooling its tokens from the whole-message pass reads the
         whole message again): this costs a second pass over the words of messages of several sentences.
         """
+        pieces = self._pieces(text, primary)
+        if not pieces:
+            return None
+        return self._secondary_of(list(self.probabilities_of(self._require().encode(pieces))), primary)
+
+    @staticmethod
+    def _pieces(text: str, primary: Intent) -> list[str]:
+        """The sentences read on their own for a second problem (none for one sentence or `other`)."""
         spans = segments(text)
         if len(spans) < 2 or primary == Intent.OTHER:
-            return None
-        pieces = [text[s:e] for s, e in spans[:MAX_SEGMENTS]]
-        probabilities = self.probabilities_of(self._require().encode(pieces))
+            return []
+        return [text[s:e] for s, e in spans[:MAX_SEGMENTS]]
+
+    def _secondary_of(self, rows: list[Any], primary: Intent) -> Intent | None:
+        """The most confident intent of the sentences' rows, other than the primary and `other`."""
         best: tuple[float, Intent] | None = None
-        for row in probabilities:
+        for row in rows:
             i = int(row.argmax())
             intent = Intent(self.labels[i])
             if intent in (primary, Intent.OTHER) or row[i] < SECONDARY_THRESHOLD:

@@ -1,0 +1,111 @@
+"""`rapport model predict` over a backlog of 10,000 messages: wall time of the real command.
+
+The backlog is built from examples/backlog.csv and the customer-message training CSVs, repeated with
+variation (greetings, sign-offs, order numbers, amounts, typos, casing), deterministic for a seed.
+Each classifier runs the command once in a fresh process (model load included).
+
+    .venv/bin/python benchmarks/bench_predict.py [--rows 10000] [--seed 7] [--classifier auto|tfidf|both]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = [
+    ROOT / "examples" / "backlog.csv",
+    ROOT / "src" / "rapport" / "understanding" / "data" / "customer_messages.csv",
+    ROOT / "src" / "rapport" / "understanding" / "data" / "customer_messages_2.csv",
+]
+GREETINGS = ["", "", "Hi, ", "Hello, ", "Hey there. ", "Good morning, ", "Hi team, "]
+SIGN_OFFS = ["", "", " Thanks!", " Thank you.", " Regards, Sam", " Please help.", " Cheers"]
+EXTRAS = [
+    "",
+    "",
+    " My order is #{order}.",
+    " Order number {order}.",
+    " I was charged ${amount} for it.",
+    " It cost {amount} euros.",
+    " I ordered it in size M.",
+    " This is the second time I write.",
+]
+
+
+def messages() -> list[str]:
+    """Every message of the sources, in file order."""
+    texts: list[str] = []
+    for path in SOURCES:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            column = "message" if "message" in (reader.fieldnames or []) else "text"
+            texts += [row[column] for row in reader if row[column].strip()]
+    return texts
+
+
+def vary(text: str, rng: random.Random) -> str:
+    """One customer's version of a message: greeting, an extra sentence, a typo, a sign-off."""
+    extra = rng.choice(EXTRAS).format(order=rng.randint(1000, 99999), amount=rng.randint(5, 300))
+    body = text
+    if rng.random() < 0.3 and len(body) > 8:  # swap two neighbouring letters
+        i = rng.randrange(1, len(body) - 2)
+        body = body[:i] + body[i + 1] + body[i] + body[i + 2 :]
+    if rng.random() < 0.2:
+        body = body.lower()
+    return f"{rng.choice(GREETINGS)}{body}{extra}{rng.choice(SIGN_OFFS)}"
+
+
+def build_backlog(path: Path, rows: int, seed: int) -> None:
+    rng = random.Random(seed)
+    source = messages()
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["ticket_id", "message"])
+        for i in range(rows):
+            writer.writerow([f"T-{i:05d}", vary(source[i % len(source)], rng)])
+
+
+def run_predict(data: Path, out: Path, classifier: str) -> tuple[float, float]:
+    """Wall seconds and CPU seconds of one `rapport model predict --classifier CLASSIFIER` process."""
+    command = [str(Path(sys.executable).with_name("rapport")), "model", "predict", "--data", str(data)]
+    command += ["--out", str(out), "--classifier", classifier]
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(command, check=True, cwd=ROOT, env=dict(os.environ), capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    return wall, cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--classifier", choices=("auto", "tfidf", "both"), default="both")
+    args = parser.parse_args()
+    runs = ["tfidf", "auto"] if args.classifier == "both" else [args.classifier]
+    with tempfile.TemporaryDirectory() as folder:
+        data, out = Path(folder) / "backlog.csv", Path(folder) / "intents.jsonl"
+        build_backlog(data, args.rows, args.seed)
+        for classifier in runs:
+            load = os.getloadavg()[0]
+            wall, cpu = run_predict(data, out, classifier)
+            lines = sum(1 for _ in out.open(encoding="utf-8"))
+            label = "auto (the encoder when installed)" if classifier == "auto" else classifier
+            print(
+                f"--classifier {label}: {lines} predictions in {wall:.1f} s wall, {cpu:.1f} s CPU "
+                f"({lines / wall:.0f} msg/s; load average {load:.1f} before the run)"
+            )
+
+
+if __name__ == "__main__":
+    main()
