@@ -43,6 +43,8 @@ ROUTES = {
     "GET /v1/tickets/{ticket_id}",
     "GET /v1/queues",
     "GET /v1/queues/{name}/tickets",
+    "GET /v1/policy",
+    "GET /v1/policy/versions",
 }
 # Routes only a person may call (`x-rapport-role: person`): the run's machine key is refused them (403).
 PERSON_ROUTES = {
@@ -53,6 +55,8 @@ PERSON_ROUTES = {
     "POST /v1/tickets/{ticket_id}/escalate",
     "POST /v1/tickets/{ticket_id}/reopen",
 }
+# Routes only an admin may call (`x-rapport-role: admin`): refused to the machine key (403) too.
+ADMIN_ROUTES = {"PUT /v1/policy", "POST /v1/policy/versions/{version}/restore"}
 # Schemathesis's list of the statuses that reject invalid data, plus 413: a generated body above
 # RAPPORT_MAX_REQUEST_BYTES is refused before it is parsed, which is a rejection too.
 REJECTIONS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]
@@ -96,7 +100,7 @@ def test_every_route_is_in_the_run_with_every_check(run: list[events.EngineEvent
     for scenario in scenarios(run):
         for checks in scenario.recorder.checks.values():
             ran.setdefault(scenario.recorder.label, set()).update(check.name for check in checks)
-    assert set(ran) == ROUTES | PERSON_ROUTES
+    assert set(ran) == ROUTES | PERSON_ROUTES | ADMIN_ROUTES
     assert {label for label, names in ran.items() if "not_a_server_error" not in names} == set()
     assert {"response_schema_conformance", "negative_data_rejection", "unsupported_method"} <= ran[
         "GET /healthz"
@@ -134,4 +138,5 @@ def test_the_v1_routes_were_answered_with_the_key_not_only_refused(run: list[eve
         label for label, seen in statuses.items() if label.split(" ")[1].startswith("/v1/") and 200 in seen
     }
     assert answered == {label for label in ROUTES if " /v1/" in label}
-    assert {label for label in PERSON_ROUTES if 403 not in statuses.get(label, set())} == set()
+    refused = PERSON_ROUTES | ADMIN_ROUTES
+    assert {label for label in refused if 403 not in statuses.get(label, set())} == set()

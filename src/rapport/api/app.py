@@ -14,6 +14,7 @@ from rapport.api.body_limit import BodyLimit
 from rapport.api.desk import desk_router
 from rapport.api.errors import WEBHOOK_RESPONSES, install_error_handlers
 from rapport.api.me import me_router
+from rapport.api.policy import policy_router
 from rapport.api.tickets import ticket_router
 from rapport.api.webhooks import webhook_router
 from rapport.bootstrap import Rapport, build
@@ -72,6 +73,7 @@ def create_app(
     api.include_router(ticket_router(app, auth=auth, clock=clock))
     api.include_router(desk_router(app, auth=auth, clock=clock))
     api.include_router(me_router(app, auth=auth))
+    api.include_router(policy_router(app, auth=auth, clock=clock))
     api.include_router(web_router(app, clock=clock))  # the agent workspace's pages at / (rapport.web)
 
     @api.get("/healthz", response_model=HealthOut)

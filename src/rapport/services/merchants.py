@@ -10,7 +10,7 @@ from rapport.domain.errors import InvalidInput, RecordRefused, UnknownMerchant
 from rapport.domain.merchant import Merchant, currency_code, merchant_slug
 from rapport.domain.merchant import shop_domain as normal_shop_domain
 from rapport.policy.loading import parse_policy
-from rapport.services.policies import MAX_POLICY_CHARS
+from rapport.schemas.policies import MAX_POLICY_CHARS
 from rapport.services.ports import MerchantRepository, UnitOfWorkFactory
 
 # The services speak of "the merchant context": the stored merchant, with its id, slug and currency.

@@ -7,13 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from rapport.domain.desk import Actor, Role
-from rapport.domain.errors import Conflict, Forbidden, NotFound, RecordRefused
+from rapport.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, RecordRefused
 from rapport.domain.policy_version import PolicyVersionInfo, StoredPolicy
 from rapport.policy import Policy
 from rapport.policy.loading import parse_policy
+from rapport.schemas.policies import MAX_POLICY_CHARS
 from rapport.services.ports import UnitOfWorkFactory
-
-MAX_POLICY_CHARS = 200_000  # far above any real policy; keeps a paste accident out of the store
 
 
 def policy_source_name(merchant_slug: str, version: int | None) -> str:
@@ -49,7 +48,14 @@ def save_policy(
         raise RecordRefused(
             f"the policy is {len(source):,} characters; at most {MAX_POLICY_CHARS:,} are kept"
         )
-    parse_policy(source, policy_source_name(merchant_slug, None))
+    parsed = parse_policy(source, policy_source_name(merchant_slug, None))
+    if parsed.templates_dir is not None:
+        # A folder on the server is the operator's to choose, not a web form's: it would let whoever
+        # edits the policy make the drafter read templates from anywhere the process can read.
+        raise InvalidInput(
+            "templates_dir: a stored policy cannot name a folder on the server; "
+            "keep templates_dir in the policy file (RAPPORT_POLICY_PATH)"
+        )
     with uow_factory(write=True) as uow:
         try:
             saved = uow.policies.add(
