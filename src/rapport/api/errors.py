@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import BaseRoute, Match
+from starlette.routing import Match
 
 from rapport.domain.errors import RapportError
 from rapport.schemas import ErrorBody
@@ -121,10 +121,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def _allowed_methods(app: FastAPI, request: Request) -> set[str]:
-    """Every method some route of this path answers."""
-    methods: set[str] = set()
-    for route in app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE and isinstance(route, BaseRoute):
-            methods |= set(getattr(route, "methods", None) or ())
-    return methods
+    """Every method some route answers at this path: the request's scope tried with each method, as
+    the router itself would match it (path converters included)."""
+    allowed = set()
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in app.router.routes):
+            allowed.add(method)
+    return allowed
