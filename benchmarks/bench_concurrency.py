@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from serving import wait_until_healthy
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -202,16 +203,7 @@ def server(database_url: str, workdir: Path, workers: int) -> Iterator[tuple[str
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"rapport serve exited: {(workdir / 'serve.log').read_text()[-2000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/healthz", timeout=1).is_success:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("rapport serve did not answer /healthz within 30 s")
-            time.sleep(0.1)
+        wait_until_healthy(process, base, workdir / "serve.log", seconds=30)
         yield base, key
     finally:
         process.terminate()

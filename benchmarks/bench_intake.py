@@ -38,6 +38,7 @@ from typing import Any
 
 import httpx
 from bench_concurrency import free_port, percentile, postgres_schema
+from serving import wait_until_healthy
 from sqlalchemy import create_engine, text
 
 from rapport.bootstrap import build
@@ -142,16 +143,7 @@ def server(url: str, workdir: Path, classifier: str = "installed") -> Iterator[t
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"rapport serve exited: {(workdir / 'serve.log').read_text()[-2000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/healthz", timeout=1).is_success:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("rapport serve did not answer /healthz within 60 s")
-            time.sleep(0.1)
+        wait_until_healthy(process, base, workdir / "serve.log", seconds=60)
         yield base, process.pid
     finally:
         process.terminate()
