@@ -16,6 +16,7 @@ from rapport.domain.access import KeyInfo, StoredKey, StoredSession, UserCredent
 from rapport.domain.desk import Role
 from rapport.domain.merchant import Merchant
 from rapport.domain.policy_version import PolicyVersionInfo, StoredPolicy
+from rapport.services.desk.grant_ports import GrantRepository
 from rapport.services.desk.ports import DeskRepository
 from rapport.services.ingestion.ports import IngestionRepositories
 
@@ -128,6 +129,8 @@ class UnitOfWork(IngestionRepositories, Protocol):
     def web_sessions(self) -> SessionRepository: ...
     @property
     def desk(self) -> DeskRepository: ...
+    @property
+    def grants(self) -> GrantRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
@@ -26,7 +26,6 @@ from rapport.domain.desk import ESCALATION_QUEUES, Role, TicketStatus, may_act, 
 from rapport.domain.errors import Forbidden, InvalidInput
 from rapport.engine.authority import GrantRecord
 from rapport.services.customers import customer_card
-from rapport.services.desk.grant_ports import GrantReading
 from rapport.services.desk.grants import grants_for
 from rapport.services.desk.lifecycle import (
     Resolution,
@@ -94,7 +93,7 @@ def _screen(app: Rapport, tenant: Tenant, ticket_id: int, now: datetime) -> Tick
         view=view,
         profile=customer_card(app.uow_factory, merchant=tenant.merchant, email=email, now=now),
         # The store's unit of work has `grants` (services/desk/grants.py reads it through its own port).
-        grants=grants_for(cast(Callable[[], GrantReading], app.uow_factory), tenant.merchant.id, email),
+        grants=grants_for(app.uow_factory, tenant.merchant.id, email),
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from rapport.domain.decision import EscalationLevel, OfferKind
 from rapport.domain.desk import ESCALATION_QUEUES, Actor, Role, TicketStatus, may_act, may_take
@@ -17,7 +17,6 @@ from rapport.drafting.sent_reply import check_sent_reply
 from rapport.engine.authority import GrantRecord
 from rapport.engine.sla import pause, resume
 from rapport.schemas import StoredDecision
-from rapport.services.desk.grant_ports import GrantUnitOfWork
 from rapport.services.desk.grants import GrantRequest, GrantSubject, grant
 from rapport.services.desk.queues import SlaState, clock_of, require_queue, sla_state
 from rapport.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -136,7 +135,7 @@ def reply(
         granted = None
         if resolution is not None:
             granted = grant(
-                cast(GrantUnitOfWork, uow),  # the store's unit of work has `grants` (services/desk/grants.py)
+                uow,
                 tenant=tenant,
                 actor=actor,
                 subject=_grant_subject(ticket),
