@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from rapport.domain.desk import Actor, Role
 from rapport.domain.records import (
     ContactRecord,
     CustomerRecord,
@@ -67,6 +68,16 @@ class StoreBuilder:
     def _next(self, prefix: str) -> str:
         self._serial += 1
         return f"{prefix}-{self._serial}"
+
+    def person(self, role: Role, email: str | None = None) -> Actor:
+        """A user of the merchant's desk (no usable password: tests act as them directly)."""
+        email = email or f"{role.value}@acme.test"
+        with self.uow_factory() as uow:
+            user = uow.users.add(
+                merchant_id=self.merchant_id, email=email, role=role, password_hash="-", now=self.now
+            )
+            uow.commit()
+        return Actor(merchant_id=self.merchant_id, role=role, user_id=user.id, label=email)
 
     def customer(
         self, *, email: str = "dana.lee@example.com", since_days: int = 400, **fields: object

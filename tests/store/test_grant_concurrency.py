@@ -28,7 +28,7 @@ from rapport.domain.merchant import Merchant
 from rapport.policy import parse_policy
 from rapport.services.desk.grants import GrantRequest, GrantSubject, grant
 from rapport.services.tenancy import Tenant, brand_of
-from rapport.store.models import Grant, TicketRecord, User, table_of
+from rapport.store.models import Grant, TicketRecord, table_of
 from rapport.store.unit_of_work import UnitsOfWork
 from store_builders import StoreBuilder
 
@@ -74,23 +74,9 @@ asks = st.lists(
 
 
 @pytest.fixture
-def desk(uow_factory: UnitsOfWork, engine: Engine) -> tuple[StoreBuilder, Tenant, dict[str, Actor]]:
+def desk(uow_factory: UnitsOfWork) -> tuple[StoreBuilder, Tenant, dict[str, Actor]]:
     store = StoreBuilder(uow_factory, now=NOW)
-    people: dict[str, Actor] = {}
-    with engine.begin() as connection:
-        for role in Role:
-            user_id = connection.execute(
-                insert(table_of(User))
-                .values(
-                    merchant_id=store.merchant_id,
-                    email=f"{role.value}@acme.test",
-                    role=role.value,
-                    password_hash="x",
-                    created_at=NOW,
-                )
-                .returning(table_of(User).c.id)
-            ).scalar_one()
-            people[role.value] = Actor(store.merchant_id, role, user_id=user_id, label=role.value)
+    people = {role.value: store.person(role) for role in Role}
     policy = parse_policy(POLICY, "test.yaml")
     return store, Tenant(Merchant(store.merchant_id, "acme", "USD"), policy, brand_of(policy), None), people
 

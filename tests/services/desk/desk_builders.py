@@ -13,7 +13,6 @@ from rapport.drafting.template_drafter import TemplateDrafter
 from rapport.policy import Policy, default_policy
 from rapport.services.desk.intake import IntakeResult, TicketIntake, take_in
 from rapport.services.tenancy import Tenant, brand_of
-from rapport.store.models import User
 from rapport.store.unit_of_work import UnitsOfWork
 from store_builders import StoreBuilder
 
@@ -59,14 +58,6 @@ class Desk:
         )
 
 
-def add_person(uow_factory: UnitsOfWork, merchant_id: int, email: str, role: Role) -> Actor:
-    with uow_factory.sessions() as session:
-        user = User(merchant_id=merchant_id, email=email, role=role.value, password_hash="-", created_at=NOW)
-        session.add(user)
-        session.commit()
-        return Actor(merchant_id=merchant_id, role=role, user_id=user.id, label=email)
-
-
 def make_desk(uow_factory: UnitsOfWork, slug: str = "acme", policy: Policy | None = None) -> Desk:
     store = StoreBuilder(uow_factory, now=NOW, merchant=slug)
     if slug == "acme":
@@ -75,14 +66,14 @@ def make_desk(uow_factory: UnitsOfWork, slug: str = "acme", policy: Policy | Non
     merchant = Merchant(id=store.merchant_id, slug=slug, currency=policy.currency)
     tenant = Tenant(merchant=merchant, policy=policy, brand=brand_of(policy), policy_version=None)
     people = {
-        role: add_person(uow_factory, merchant.id, f"{name}@{slug}.test", role)
+        role: store.person(role, f"{name}@{slug}.test")
         for name, role in [("agent", Role.AGENT), ("senior", Role.SENIOR), ("admin", Role.ADMIN)]
     }
     return Desk(
         uow_factory=uow_factory,
         tenant=tenant,
         agent=people[Role.AGENT],
-        other_agent=add_person(uow_factory, merchant.id, f"agent2@{slug}.test", Role.AGENT),
+        other_agent=store.person(Role.AGENT, f"agent2@{slug}.test"),
         senior=people[Role.SENIOR],
         admin=people[Role.ADMIN],
         machine=Actor(merchant_id=merchant.id, role=Role.AGENT, label="key rk_test"),

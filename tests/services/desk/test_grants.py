@@ -19,7 +19,7 @@ from rapport.policy import parse_policy
 from rapport.services.desk.grants import GrantRecord, GrantRequest, GrantSubject, grant, grants_for
 from rapport.services.tenancy import Tenant, brand_of
 from rapport.services.triage import TriageRequest, triage
-from rapport.store.models import Grant, TicketRecord, User, table_of
+from rapport.store.models import Grant, TicketRecord, table_of
 from rapport.store.repositories.grants import GrantRepository
 from rapport.store.unit_of_work import UnitsOfWork
 from store_builders import StoreBuilder
@@ -105,21 +105,8 @@ class Desk:
 def desk(uow_factory: UnitsOfWork, engine: Engine) -> Desk:
     store = StoreBuilder(uow_factory, now=NOW)
     dana = store.customer(email="dana.lee@example.com")
-    people: dict[Role, Actor] = {}
+    people = {role: store.person(role) for role in Role}
     with engine.begin() as connection:
-        for role in Role:
-            user_id = connection.execute(
-                insert(table_of(User))
-                .values(
-                    merchant_id=store.merchant_id,
-                    email=f"{role.value}@acme.test",
-                    role=role.value,
-                    password_hash="x",
-                    created_at=NOW,
-                )
-                .returning(table_of(User).c.id)
-            ).scalar_one()
-            people[role] = Actor(store.merchant_id, role, user_id=user_id, label=f"{role.value}@acme.test")
         ticket_id = connection.execute(
             insert(table_of(TicketRecord))
             .values(
