@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from rapport.cli import access_cmd, draft_cmd, merchant_cmd, model_cmd, shopify_cmd, triage_cmd
+from rapport.cli import access_cmd, draft_cmd, merchant_cmd, model_cmd, shopify_cmd, simulate_cmd, triage_cmd
 from rapport.cli.context import application, console, parse_now, reported_errors, settings
 from rapport.cli.render import customer_card as render_card
 from rapport.policy.loading import load_policy_with_warnings
@@ -136,4 +136,5 @@ draft_cmd.register(app)
 shopify_cmd.register(app)
 merchant_cmd.register(app)
 access_cmd.register(app)
+simulate_cmd.register(app)
 __all__ = ["app"]
