@@ -36,48 +36,51 @@ class LeanExpression(Expression):
     known: dict[tuple[object, ...], object] = field(default_factory=dict, compare=False, repr=False)
 
     def evaluate(self, context: dict[str, Any]) -> object:
-        if self.reads is None:
+        reads = self.reads
+        if reads is None:
             return self.program.execute(context)
         try:
-            small, key = _only(context, self.reads)
-        except KeyError:
-            return self.program.execute(context)
-        if key in self.known:
-            return self.known[key]
-        result: object = self.program.execute(small)
-        if len(self.known) >= MAX_REMEMBERED:
-            self.known.clear()
-        self.known[key] = result
+            values = [context["segment"] if v == "segment" else context[v][name] for v, name in reads]
+        except (KeyError, TypeError):
+            return self.program.execute(context)  # it fails, or reads, exactly as it did
+        key = tuple(map(_key_part, values))
+        known = self.known
+        if key in known:
+            return known[key]
+        result: object = self.program.execute(_context_of(reads, values))
+        if len(known) >= MAX_REMEMBERED:
+            known.clear()
+        known[key] = result
         return result
 
     def fact_references(self) -> list[tuple[str, str]]:
         return list(self.references)  # the explanation asks for them on every decision
 
 
-def _only(
-    context: dict[str, Any], reads: tuple[tuple[str, str], ...]
-) -> tuple[dict[str, Any], tuple[object, ...]]:
-    """The facts `reads` names, as a context and as a key that tells apart every context CEL tells apart."""
+def _context_of(reads: tuple[tuple[str, str], ...], values: list[Any]) -> dict[str, Any]:
     small: dict[str, Any] = {}
-    key: list[object] = []
-    for variable, name in reads:
-        value = context["segment"] if variable == "segment" else context[variable][name]
+    for (variable, name), value in zip(reads, values, strict=True):
         if variable == "segment":
             small["segment"] = value
         else:
             small.setdefault(variable, {})[name] = value
-        key.append(_hashable(value))
-    return small, tuple(key)
+    return small
 
 
-def _hashable(value: object) -> object:
-    """`value` as a key part: lists as tuples; the type kept, since True == 1 == 1.0 and -0.0 == 0.0 in
-    Python but not in CEL (1.0 / -0.0 is -infinity)."""
-    if isinstance(value, list):
-        return tuple(_hashable(v) for v in value)
-    if isinstance(value, float):
-        return (float, value, math.copysign(1.0, value))
-    return (type(value), value)
+def _key_part(value: Any) -> object:
+    """`value` as part of a key that tells apart every context CEL tells apart.
+
+    Each position of a key always holds the same fact, of the same type (`build_facts`), so values
+    alone tell contexts apart, except that -0.0 == 0.0 in Python and not in CEL (1.0 / -0.0 is
+    -infinity), and lists (tags, signals) are not hashable."""
+    kind = type(value)
+    if kind is list:
+        return tuple(map(_key_part, value))
+    if kind is float and value == 0.0:
+        return (kind, math.copysign(1.0, value))
+    if kind is bool:
+        return (kind, value)  # True == 1 == 1.0: a fact of another type can never be mistaken for it
+    return value
 
 
 def lean(expression: Expression) -> LeanExpression:

@@ -93,10 +93,11 @@ class GroupComparison:
     amount_changed: int = 0
     transitions: Counter[tuple[str, str]] = field(default_factory=Counter)  # (current kind, candidate kind)
 
-    def add_change(self, outcome: Outcome) -> None:
-        self.changed += outcome.changed
-        self.amount_changed += outcome.amount_changed
-        if outcome.kind_changed:
+    def add_change(self, outcome: Outcome, *, kind: bool, amount: bool, changed: bool) -> None:
+        """Count `outcome`'s changes (given: `Outcome`'s properties, computed once per ticket)."""
+        self.changed += changed
+        self.amount_changed += amount
+        if kind:
             self.kind_changed += 1
             kinds = (outcome.current.resolution.offer.value, outcome.candidate.resolution.offer.value)
             self.transitions[kinds] += 1
@@ -118,9 +119,12 @@ class _Ledger:
     def __init__(self, policy: Policy) -> None:
         self._policy = policy
         self._grants: dict[str, deque[tuple[datetime, Decimal, Decimal]]] = {}
+        self._last: dict[str, tuple[CustomerProfile, Decimal, Decimal, CustomerProfile]] = {}
 
     def profile_at(self, profile: CustomerProfile, now: datetime) -> CustomerProfile:
-        grants = self._grants.get(profile.email.lower())
+        """`profile` with this side's grants of the 90 days before `now` added to its own."""
+        key = profile.email.lower()
+        grants = self._grants.get(key)
         if not grants:
             return profile
         while grants and grants[0][0] <= now - WINDOW:
@@ -129,11 +133,17 @@ class _Ledger:
         credits = sum((g[2] for g in grants), ZERO)
         if not refunds and not credits:
             return profile
-        return replace(
+        # A customer writes again and again with nothing granted in between: build their profile once.
+        last = self._last.get(key)
+        if last is not None and last[0] is profile and last[1] == refunds and last[2] == credits:
+            return last[3]
+        seen = replace(
             profile,
             refunds_last_90d=max(ZERO, profile.refunds_last_90d) + refunds,
             credits_last_90d=max(ZERO, profile.credits_last_90d) + credits,
         )
+        self._last[key] = (profile, refunds, credits, seen)
+        return seen
 
     def record(self, email: str, now: datetime, decision: Decision) -> None:
         offer = decision.resolution
@@ -179,14 +189,18 @@ def _tally(outcomes: tuple[Outcome, ...]) -> Replay:
     queues: dict[str, GroupComparison] = {}
     for outcome in outcomes:
         now, then = outcome.current, outcome.candidate
+        kind = outcome.kind_changed
+        amount = not kind and outcome.amount_changed
+        changed = kind or amount or now.segment != then.segment or now.queue != then.queue
         for groups, key_now, key_then in (
             (segments, now.segment, then.segment),
             (queues, now.queue, then.queue),
         ):
-            groups.setdefault(key_now, GroupComparison()).current.add(now)
-            groups.setdefault(key_then, GroupComparison()).candidate.add(then)
-            groups[key_now].add_change(outcome)
+            group = groups.get(key_now) or groups.setdefault(key_now, GroupComparison())
+            group.current.add(now)
+            group.add_change(outcome, kind=kind, amount=amount, changed=changed)
+            (groups.get(key_then) or groups.setdefault(key_then, GroupComparison())).candidate.add(then)
         total.current.add(now)
         total.candidate.add(then)
-        total.add_change(outcome)
+        total.add_change(outcome, kind=kind, amount=amount, changed=changed)
     return Replay(outcomes=outcomes, total=total, segments=segments, queues=queues)
