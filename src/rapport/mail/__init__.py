@@ -1,0 +1,1 @@
+"""Mail adapters: sending follow-ups over SMTP or into a file outbox."""
