@@ -11,14 +11,30 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from rapport.cli.context import EXIT_INPUT, EXIT_OK, EXIT_PARTIAL, console, reported_errors, settings
+from rapport.cli.context import (
+    EXIT_INPUT,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    application,
+    console,
+    reported_errors,
+    settings,
+)
 from rapport.domain.errors import InvalidInput
 from rapport.drafting.locale_format import money_text
 from rapport.engine.queueing import ResponseStats
 from rapport.engine.replay import GroupComparison, SideTally
 from rapport.policy import Policy, default_policy, load_policy
 from rapport.policy.durations import format_duration
-from rapport.services.simulation import History, SideResponse, Simulation, read_history, simulate
+from rapport.schemas import parse_instant
+from rapport.services.simulation import (
+    History,
+    SideResponse,
+    Simulation,
+    history_from_store,
+    read_history,
+    simulate,
+)
 
 Rows = list[list[str]]
 ZERO = Decimal(0)
@@ -61,6 +77,15 @@ def register(app: typer.Typer) -> None:
         tickets: Annotated[
             Path | None, typer.Option("--tickets", help="A JSONL ticket history (docs/simulation.md).")
         ] = None,
+        from_store: Annotated[
+            bool, typer.Option("--from-store", help="Replay the store's tickets (with --since) instead.")
+        ] = False,
+        since: Annotated[
+            str | None, typer.Option("--since", help="With --from-store: tickets from (ISO 8601).")
+        ] = None,
+        until: Annotated[
+            str | None, typer.Option("--until", help="With --from-store: tickets before (ISO 8601).")
+        ] = None,
         agents: Annotated[
             str | None,
             typer.Option("--agents", help="Agents per queue, e.g. priority=3,standard=5 (default: sized)."),
@@ -70,18 +95,17 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Replay past tickets under the current and a candidate policy: decisions, money, queues, SLAs."""
         with reported_errors():
-            if tickets is None:
-                raise InvalidInput("give the ticket history: --tickets FILE.jsonl")
+            source = _source(tickets, from_store=from_store, since=since)
             staffing = parse_agents(agents)
             candidate = load_policy(policy)
             now_policy, now_source = _current_policy(current)
-            history = read_history(tickets)
+            history = _read(tickets, since=since, until=until)
             result = simulate(
                 history.tickets, current=now_policy, candidate=candidate, agents=staffing, seed=seed
             )
-        _report_bad_lines(tickets, history)
+        _report_bad_lines(source, history)
         if not history.tickets:
-            typer.echo(f"error: {tickets}: no usable ticket", err=True)
+            typer.echo(f"error: {source}: no usable ticket", err=True)
             raise typer.Exit(EXIT_INPUT)
         view = SimulationView(result, now_policy, candidate)
         console.print(f"current: {now_source}; candidate: {policy}; {len(history.tickets)} tickets")
@@ -95,7 +119,31 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(EXIT_PARTIAL if history.bad_count else EXIT_OK)
 
 
-def _report_bad_lines(path: Path, history: History) -> None:
+def _source(tickets: Path | None, *, from_store: bool, since: str | None) -> str:
+    """Where the history comes from, named for messages; exactly one of --tickets and --from-store."""
+    if (tickets is None) == (not from_store):
+        raise InvalidInput("give the ticket history: --tickets FILE.jsonl or --from-store --since DATE")
+    if from_store and since is None:
+        raise InvalidInput("--from-store needs --since (e.g. --since 2026-11-01)")
+    if not from_store and since is not None:
+        raise InvalidInput("--since goes with --from-store")
+    return str(tickets) if tickets is not None else "store"
+
+
+def _read(tickets: Path | None, *, since: str | None, until: str | None) -> History:
+    if tickets is not None:
+        return read_history(tickets)
+    app = application()
+    return history_from_store(
+        app.uow_factory,
+        merchant_id=app.merchant.id,
+        since=parse_instant(since or "", where="--since"),
+        until=None if until is None else parse_instant(until, where="--until"),
+        classifier=app.classifier,
+    )
+
+
+def _report_bad_lines(path: str, history: History) -> None:
     for bad in history.bad_lines:
         typer.echo(f"{path}:{bad.line}: {bad.message}", err=True)
     if history.bad_count > len(history.bad_lines):

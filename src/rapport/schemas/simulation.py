@@ -17,6 +17,7 @@ samples one). Without `customer` the writer is a guest. Facts left out of `custo
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
@@ -177,6 +178,19 @@ class HistoryLine(_In):
         if self.customer is None:
             return CustomerProfile.guest(self.email)
         return self.customer.to_domain(self.email, self.received_at.astimezone(UTC))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPastTicket:
+    """A past ticket as the store gives it to the simulator (`rapport simulate --from-store`)."""
+
+    email: str
+    message: str
+    received_at: datetime
+    channel: str
+    intent: str
+    order_id: str | None  # the order's external id, when the ticket was linked to one
+    handled_minutes: float | None  # claim to first reply, when both happened
 
 
 def read_history_line(raw: str) -> HistoryLine:
