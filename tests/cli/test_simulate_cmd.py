@@ -121,3 +121,28 @@ def test_html_writes_a_self_contained_page_with_png_charts(workdir: Path, runner
     assert "Money offered by segment" in page
     assert "http://" not in page
     assert "https://" not in page
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from-store"], "--from-store needs --since"),
+        (
+            ["--tickets", "ticket_history.jsonl", "--from-store", "--since", "2026-11-01"],
+            "--tickets FILE.jsonl or",
+        ),
+        (["--tickets", "ticket_history.jsonl", "--since", "2026-11-01"], "--since goes with --from-store"),
+    ],
+)
+def test_the_history_comes_from_exactly_one_place(
+    workdir: Path, runner: CliRunner, args: list[str], message: str
+) -> None:
+    code, _, err = simulate(runner, *args)
+    assert code == 2
+    assert message in err
+
+
+def test_a_bad_since_date_is_an_input_error(workdir: Path, runner: CliRunner) -> None:
+    code, _, err = simulate(runner, "--from-store", "--since", "last tuesday")
+    assert code == 2
+    assert "--since: 'last tuesday' is not an ISO 8601 date-time" in err

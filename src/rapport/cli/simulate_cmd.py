@@ -99,7 +99,7 @@ def register(app: typer.Typer) -> None:
             staffing = parse_agents(agents)
             candidate = load_policy(policy)
             now_policy, now_source = _current_policy(current)
-            history = _read(tickets, since=since, until=until)
+            history = _read(tickets, since=since, until=until, current=current)
             result = simulate(
                 history.tickets, current=now_policy, candidate=candidate, agents=staffing, seed=seed
             )
@@ -130,16 +130,14 @@ def _source(tickets: Path | None, *, from_store: bool, since: str | None) -> str
     return str(tickets) if tickets is not None else "store"
 
 
-def _read(tickets: Path | None, *, since: str | None, until: str | None) -> History:
+def _read(tickets: Path | None, *, since: str | None, until: str | None, current: Path | None) -> History:
     if tickets is not None:
         return read_history(tickets)
-    app = application()
+    start = parse_instant(since or "", where="--since")
+    end = None if until is None else parse_instant(until, where="--until")
+    app = application(current)  # the merchant's store, opened with the policy in force
     return history_from_store(
-        app.uow_factory,
-        merchant_id=app.merchant.id,
-        since=parse_instant(since or "", where="--since"),
-        until=None if until is None else parse_instant(until, where="--until"),
-        classifier=app.classifier,
+        app.uow_factory, merchant_id=app.merchant.id, since=start, until=end, classifier=app.classifier
     )
 
 
