@@ -6,9 +6,10 @@ written: `build_graph` writes BERT's operations as ONNX protobuf bytes (rapport.
 in about 0.3 s, and onnxruntime reads them.
 
 int8 (the default): each weight matrix is quantized to int8 per output column once, at load; each
-token's activations to 8 bits at run time with a scale of its own (MatMulInteger, then the two scales
-applied in float). A scale per token, not per batch, keeps a message's vector the same whether it is
-read alone or among others. fp32 keeps the reference's numbers (to ~1e-7), at about half the speed.
+token's activations to 8 bits at run time with a scale of its own (QuantizeLinear per row, then
+onnxruntime's MatMulIntegerToFloat, a com.microsoft operator of its CPU provider). A scale per token,
+not per batch, keeps a message's vector the same whether it is read alone or among others. fp32 keeps
+the reference's numbers (to ~1e-7) at a third of int8's speed.
 """
 
 from __future__ import annotations
@@ -66,13 +67,16 @@ class _Graph:
         wq = self.constant(hint + "_wq", np.clip(np.rint(w / column_scale), -127, 127).astype(np.int8))
         ws = self.constant(hint + "_ws", column_scale.astype(np.float32))
         xq, xs, zero = self._quantized_rows(x)
-        product = self.op("Cast", [self.op("MatMulInteger", [xq, wq, zero])], to=wire.FLOAT)
-        rescaled = self.op("Mul", [self.op("Mul", [product, xs]), ws])
-        return self.op("Add", [rescaled, b])
+        # onnxruntime's fused kernel (3x faster here than MatMulInteger, Cast, Mul): the product times
+        # the columns' scales; the rows' scales are applied after, as it takes one scale for all of A
+        inputs = [xq, wq, self.shared("one", np.float32(1.0)), ws, zero]
+        inputs.append(self.shared(f"weight_zero_{w.shape[1]}", np.zeros(w.shape[1], np.int8)))
+        product = self.op("MatMulIntegerToFloat", inputs, domain="com.microsoft")
+        return self.op("Add", [self.op("Mul", [product, xs]), b])
 
     def _quantized_rows(self, x: str) -> tuple[str, str, str]:
         """Each row of x as uint8 around 128 (symmetric), its scale as a column, and the zero point:
-        onnxruntime's MatMulInteger takes one zero point for all rows, so it is the same for all."""
+        onnxruntime takes one zero point for all rows, so it is the same for all."""
         scale = self.op("ReduceMax", [self.op("Abs", [x])], axes=[1], keepdims=0)
         scale = self.op("Max", [self.op("Div", [scale, self.shared("c127", np.float32(127.0))]), self.tiny])
         zero = self.shared("zero_point", np.uint8(128))
@@ -121,7 +125,7 @@ def build_graph(tensors: dict[str, Any], *, quantize: bool = True) -> bytes:
             wire.value_info("bias", wire.FLOAT, ["batch", 1, 1, "length"]),
         ],
         outputs=[wire.value_info("states", wire.FLOAT, ["batch", "length", HIDDEN])],
-        opsets={"": OPSET},
+        opsets={"": OPSET, "com.microsoft": 1},
         producer=f"rapport-encoder-{BUILDER_VERSION}",
     )
 
@@ -169,8 +173,8 @@ def _layer(g: _Graph, c: _Shapes, t: dict[str, Any], i: int, x: str) -> str:
 class OnnxSentenceEncoder(TokenEncoder):
     """The encoder's arithmetic on onnxruntime sessions (one thread for one message, two for batches)."""
 
-    batch_tokens = 2048
-    max_batch = 128
+    batch_tokens = 1024  # measured: 1,055 msg/s on 400 customer messages; 2048 / 128: 675
+    max_batch = 64
 
     def __init__(self, model: bytes, tokenizer: Any, *, batch_threads: int = 2) -> None:
         super().__init__(tokenizer)
