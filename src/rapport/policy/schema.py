@@ -151,6 +151,47 @@ class FollowUpRule(_Model):
     kind: str = Field(min_length=1)
     sender: Sender = Field(default="agent", alias="from")
     channel: str = "email"
+    # What `after` counts from: the resolution, the delivery of the order (a replacement's, when the
+    # order's fulfillment says it was delivered), or the subscription's next billing date.
+    relative_to: Literal["resolution", "delivery", "next_billing"] = "resolution"
+
+
+ClockTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
+def _to_time_zone(value: object) -> str:
+    # The IANA database ships with Python (tzdata); an unknown name is a typo, caught at load time.
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError('expected an IANA time zone name, e.g. "Europe/Paris"')
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/Paris)") from None
+    return value
+
+
+TimeZoneName = Annotated[str, PlainValidator(_to_time_zone)]
+
+
+class QuietHours(_Model):
+    """When no follow-up is sent, in the customer's local time (e.g. from 21:00 to 08:00).
+
+    `time_zone` is the customer's when the store knows none (customers carry no time zone today)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    start: ClockTime = Field(alias="from")
+    end: ClockTime = Field(alias="to")
+    time_zone: TimeZoneName = "UTC"
+
+    @field_validator("end")
+    @classmethod
+    def _not_empty(cls, end: str, info: ValidationInfo) -> str:
+        if end == info.data.get("start"):
+            raise ValueError("from and to are the same time: quiet hours would be empty")
+        return end
 
 
 def _default_urgency() -> dict[Urgency, int]:
@@ -252,6 +293,7 @@ class Policy(_Model):
     resolutions: dict[str, list[ResolutionRule]] = Field(default_factory=dict)
     tone: dict[str, ToneRule] = Field(default_factory=dict)
     follow_ups: dict[str, list[FollowUpRule]] = Field(default_factory=dict)
+    quiet_hours: QuietHours | None = None
     priority: Priority = Field(default_factory=Priority)
     escalation: Escalation = Field(default_factory=Escalation)
     signals: Signals = Field(default_factory=Signals)

@@ -367,3 +367,46 @@ class Grant(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
+
+
+# -- Follow-ups after a resolution --------------------------------------------------------------------
+
+
+class FollowUpRecord(Base):
+    """A follow-up the policy decided for a resolved ticket, and where its delivery stands.
+
+    status: scheduled -> sending -> sent; a failure goes back to `failed` (retried at `next_attempt_at`)
+    until the last attempt, then `dead` (an admin may retry it); `cancelled` when the customer wrote
+    again or the ticket was reopened. `next_attempt_at` is also the lease of a `sending` row: a worker
+    killed mid-send leaves it `sending`, and it is claimed again once that time has passed.
+    `rule_key` names the policy rule it came from: one row per (ticket, rule), never two.
+    """
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "ticket_id", "rule_key"),
+        # "Due now": the workers' claim reads claimable rows in the order they are due.
+        Index(None, "status", "next_attempt_at"),
+        Index(None, "merchant_id", "email", "status"),
+        Index(None, "ticket_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = merchant_fk()
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    email: Mapped[str] = mapped_column(String(limits.EMAIL_LENGTH))
+    rule_key: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(60))
+    channel: Mapped[str] = mapped_column(String(20))
+    sender: Mapped[str] = mapped_column(String(20))
+    anchor: Mapped[str] = mapped_column(String(20))  # resolution | delivery | next_billing
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    cancelled_reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
