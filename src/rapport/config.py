@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +38,27 @@ class Settings(BaseSettings):
         ""  # override for tests and proxies; default https://{shop}/admin/api/{version}
     )
     shopify_webhook_secret: SecretStr = SecretStr("")
+
+    # Follow-up delivery (docs/follow_ups.md): where drafted follow-ups go. "outbox" writes one .eml
+    # per message into outbox_dir (the demo's and a trial's default: nothing leaves the machine).
+    follow_up_delivery: Literal["outbox", "smtp", "helpdesk_webhook"] = "outbox"
+    outbox_dir: Path = Path("outbox")
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"  # "none" only on a trusted network
+    smtp_username: str = ""  # empty: no login
+    smtp_password: SecretStr = SecretStr("")
+    smtp_from: str = ""  # the From address, e.g. "support@acme.example"
+    smtp_from_name: str = ""
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+    helpdesk_webhook_url: str = ""  # the merchant's help desk endpoint that receives follow-ups
+    helpdesk_webhook_secret: SecretStr = SecretStr("")  # HMAC-SHA256 key of X-Rapport-Signature
+    helpdesk_webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # CSAT: the one-click links of a satisfaction survey are signed with csat_secret (empty: no links)
+    # and point at csat_base_url, where `rapport serve` answers GET /csat/{token}.
+    csat_secret: SecretStr = SecretStr("")
+    csat_base_url: str = "http://127.0.0.1:8000"
+    csat_link_days: int = Field(default=30, ge=1)
 
 
 def load_settings() -> Settings:
