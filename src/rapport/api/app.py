@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from rapport.api.auth import Authenticator, install_auth_errors
 from rapport.api.body_limit import BodyLimit
+from rapport.api.csat import csat_router
 from rapport.api.desk import desk_router
 from rapport.api.errors import WEBHOOK_RESPONSES, install_error_handlers
 from rapport.api.me import me_router
@@ -68,6 +69,8 @@ def create_app(
     # Bodies are counted as they stream (chunked too), so no route ever holds more than the bound.
     api.add_middleware(BodyLimit, max_bytes=app.settings.max_request_bytes)
     api.include_router(webhook_router(_Webhooks(app, clock)), responses=WEBHOOK_RESPONSES)
+    # The one-click CSAT answers: signed links, no key (the signature is the credential).
+    api.include_router(csat_router(app, clock=clock))
     # Every /v1 route depends on the caller's key or session, and acts for the caller's merchant.
     auth = Authenticator(app, clock=clock)
     api.include_router(ticket_router(app, auth=auth, clock=clock))
