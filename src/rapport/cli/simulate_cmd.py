@@ -360,18 +360,18 @@ def _table(title: str, headers: Sequence[str], rows: Rows) -> Table:
 
 
 def _write_html(path: Path, view: SimulationView, *, subtitle: str) -> None:
+    """The page: the notes on staffing, one section per chart (its title names the picture), the tables."""
     from rapport.charts import Section, bar_chart, html_report
 
-    charts = [
-        bar_chart(title, categories, series, ylabel=unit)
+    sections = [Section("How this was simulated", notes=tuple(view.notes()))]
+    sections += [
+        Section(title, charts=(bar_chart(title, categories, series, ylabel=unit),))
         for title, categories, series, unit in view.chart_data()
     ]
-    tables = view.tables()
-    sections = [
+    sections += [
         Section(title, headers=tuple(headers), rows=tuple(tuple(r) for r in rows))
-        for title, headers, rows in tables
+        for title, headers, rows in view.tables()
     ]
-    sections.insert(0, Section("Charts", charts=tuple(charts), notes=tuple(view.notes())))
     try:
         path.write_text(html_report("Policy simulation", sections, subtitle=subtitle), encoding="utf-8")
     except OSError as exc:
