@@ -16,6 +16,7 @@ from rapport.domain.access import KeyInfo, StoredKey, StoredSession, UserCredent
 from rapport.domain.desk import Role
 from rapport.domain.merchant import Merchant
 from rapport.domain.policy_version import PolicyVersionInfo, StoredPolicy
+from rapport.engine.outcomes import TicketFacts
 from rapport.services.desk.grant_ports import GrantRepository
 from rapport.services.desk.ports import DeskRepository
 from rapport.services.ingestion.ports import IngestionRepositories
@@ -107,6 +108,12 @@ class SessionRepository(Protocol):
     def revoke(self, token_hash: str, *, now: datetime) -> None: ...
 
 
+class OutcomeRepository(Protocol):
+    def ticket_facts(
+        self, *, merchant_id: int, since: datetime | None = None, until: datetime | None = None
+    ) -> list[TicketFacts]: ...
+
+
 class UnitOfWork(IngestionRepositories, Protocol):
     """One transaction: `with uow: ...; uow.commit()`; whatever is not committed is rolled back."""
 
@@ -131,6 +138,8 @@ class UnitOfWork(IngestionRepositories, Protocol):
     def desk(self) -> DeskRepository: ...
     @property
     def grants(self) -> GrantRepository: ...
+    @property
+    def outcomes(self) -> OutcomeRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

@@ -33,6 +33,7 @@ from rapport.store.repositories import (
     UserRepository,
 )
 from rapport.store.repositories.desk import DeskRepository
+from rapport.store.repositories.outcomes import OutcomeRepository
 from rapport.store.statistics import refresh_after_commit
 from rapport.store.upsert import domain_errors
 
@@ -69,6 +70,7 @@ class UnitOfWork:
     policies: PolicyVersionRepository
     desk: DeskRepository
     grants: GrantRepository
+    outcomes: OutcomeRepository
     users: UserRepository
     api_keys: ApiKeyRepository
     web_sessions: SessionRepository
@@ -111,6 +113,7 @@ class UnitOfWork:
         self.policies = PolicyVersionRepository(session)
         self.desk = DeskRepository(session)
         self.grants = GrantRepository(session)
+        self.outcomes = OutcomeRepository(session)
         self.users = UserRepository(session)
         self.api_keys = ApiKeyRepository(session)
         self.web_sessions = SessionRepository(session)
