@@ -16,6 +16,7 @@ from rapport.domain.errors import InvalidInput, RecordRefused
 from rapport.drafting import Draft, Drafter
 from rapport.policy import Policy
 from rapport.services.desk.lifecycle import DRAFT, LEVELS, TicketView, customer_wrote, view_of
+from rapport.services.follow_ups.scheduling import cancel_on_customer_message
 from rapport.services.ports import UnitOfWork, UnitOfWorkFactory
 from rapport.services.tenancy import Tenant
 from rapport.services.triage import TriageRequest, TriageResult, assess
@@ -119,6 +120,7 @@ def _store(
             earlier = uow.desk.find_by_idempotency_key(merchant_id=merchant_id, key=key)
             if earlier is not None:
                 return IntakeResult(IntakeOutcome.RETRIED, view_of(uow, merchant_id, earlier, intake.now))
+        cancel_on_customer_message(uow, merchant_id=merchant_id, email=intake.email, now=intake.now)
         open_id = uow.desk.find_unresolved_for_email(merchant_id=merchant_id, email=intake.email)
         if open_id is not None:
             outcome = _append(uow, tenant, actor, intake, open_id)

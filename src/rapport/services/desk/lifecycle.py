@@ -19,6 +19,7 @@ from rapport.engine.sla import pause, resume
 from rapport.schemas import StoredDecision
 from rapport.services.desk.grants import GrantRequest, GrantSubject, grant
 from rapport.services.desk.queues import SlaState, clock_of, require_queue, sla_state
+from rapport.services.follow_ups.scheduling import cancel_on_reopen, schedule_on_resolution
 from rapport.services.ports import UnitOfWork, UnitOfWorkFactory
 from rapport.services.tenancy import Tenant
 
@@ -209,6 +210,7 @@ def resolve(
         _require_handler(ticket, actor)
         values = {"resolved_at": now, **_clock_running(ticket, now)}
         _move(uow, ticket, "resolved", actor, now, TicketStatus.RESOLVED, values, _note(note))
+        schedule_on_resolution(uow, policy=tenant.policy, ticket=ticket, now=now)
         view = view_of(uow, tenant.merchant.id, ticket_id, now)
         uow.commit()
     return view
@@ -263,6 +265,7 @@ def reopen(
         _require_state(ticket, "reopen")
         values = {"resolved_at": None, "assignee_id": None, "claimed_at": None}
         _move(uow, ticket, "reopened", actor, now, TicketStatus.OPEN, values, _note(note))
+        cancel_on_reopen(uow, merchant_id=tenant.merchant.id, ticket_id=ticket_id, now=now)
         view = view_of(uow, tenant.merchant.id, ticket_id, now)
         uow.commit()
     return view
