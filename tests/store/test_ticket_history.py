@@ -151,3 +151,29 @@ def test_the_store_history_carries_each_customers_profile_and_order_as_of_the_ti
     assert past.ticket.order is not None
     assert (past.ticket.order.name, past.ticket.order.total) == ("#1042", Decimal("80.00"))
     assert (past.ticket.intent, past.handled_minutes) == (Intent.LATE_DELIVERY, 9.0)
+
+
+def test_a_linked_order_older_than_the_recent_ones_is_still_the_tickets_order(
+    uow_factory: Callable[[], UnitOfWork], store: StoreBuilder, now: datetime
+) -> None:
+    customer = store.customer()
+    store.order(customer, name="#900", days_ago=200, total="310.00")
+    for day in range(6):  # six newer orders: the profile's recent orders no longer include #900
+        store.order(customer, days_ago=20 + day)
+    record_ticket(
+        uow_factory,
+        store,
+        received_at=now - timedelta(days=1),
+        intent=Intent.RETURN_REQUEST,
+        order_name="#900",
+    )
+
+    def factory(*, write: bool = False) -> Any:
+        return HistoryUnitOfWork(uow_factory())
+
+    (past,) = history_from_store(
+        factory, merchant_id=store.merchant_id, since=now - timedelta(days=30)
+    ).tickets
+    assert all(o.name != "#900" for o in past.profile.recent_orders)
+    assert past.ticket.order is not None
+    assert past.ticket.order.name == "#900"

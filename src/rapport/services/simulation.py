@@ -160,7 +160,9 @@ def history_from_store(
                 profile, refunds_last_90d=granted.refunds_last_90d, credits_last_90d=granted.credits_last_90d
             )
             try:
-                tickets.append(_stored_ticket(row, profile, classifier))
+                tickets.append(
+                    _stored_ticket(row, profile, _linked_order(uow, merchant_id, row, profile), classifier)
+                )
             except InvalidInput as exc:
                 bad.append(BadLine(number, exc.message))
     return History(tickets=tuple(tickets), bad_lines=tuple(bad), bad_count=len(bad))
@@ -176,8 +178,21 @@ def _ticket_history(uow: UnitOfWork) -> TicketHistorySource:
     return source
 
 
+def _linked_order(
+    uow: UnitOfWork, merchant_id: int, row: StoredPastTicket, profile: CustomerProfile
+) -> OrderSummary | None:
+    """The order the ticket was linked to: among the profile's recent orders, else looked up."""
+    if row.order_id is None:
+        return None
+    recent = next((o for o in profile.recent_orders if o.id == row.order_id), None)
+    return recent or uow.orders.find_summary(merchant_id=merchant_id, name_or_id=row.order_id)
+
+
 def _stored_ticket(
-    row: StoredPastTicket, profile: CustomerProfile, classifier: IntentClassifier | None
+    row: StoredPastTicket,
+    profile: CustomerProfile,
+    order: OrderSummary | None,
+    classifier: IntentClassifier | None,
 ) -> PastTicket:
     try:
         intent = Intent(row.intent)
@@ -196,9 +211,8 @@ def _stored_ticket(
         customer=None,
     )
     past = past_ticket(line, classifier=classifier, profile=profile)
-    if row.order_id is None:
-        return past
-    order = next((o for o in profile.recent_orders if o.id == row.order_id), past.ticket.order)
+    if order is None:
+        return past  # no order linked: found from the message and the intent, as triage does
     return replace(past, ticket=replace(past.ticket, order=order))
 
 
