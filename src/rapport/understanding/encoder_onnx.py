@@ -171,17 +171,18 @@ def _layer(g: _Graph, c: _Shapes, t: dict[str, Any], i: int, x: str) -> str:
 
 
 class OnnxSentenceEncoder(TokenEncoder):
-    """The encoder's arithmetic on onnxruntime sessions (one thread for one message, two for batches)."""
+    """The encoder's arithmetic on an onnxruntime session, on one thread.
 
-    batch_tokens = 1024  # measured: 1,055 msg/s on 400 customer messages; 2048 / 128: 675
-    max_batch = 64
+    One thread for batches too: on this 2-core machine shared with other work, two threads read 1,000
+    backlog messages at 113-218 msg/s (their spinning workers wait for each other and for the other
+    processes), one thread at 229-353 msg/s with the least CPU (2.8-3.0 s against 3.8-7.2 s)."""
 
-    def __init__(self, model: bytes, tokenizer: Any, *, batch_threads: int = 2) -> None:
+    # batches as numpy's (~512 tokens): on one thread, 1,200 customer messages at 555 msg/s; 1,024 tokens
+    # 526, 2,048 tokens 467, 4,096 tokens 304 (the same run)
+
+    def __init__(self, model: bytes, tokenizer: Any, *, threads: int = 1) -> None:
         super().__init__(tokenizer)
-        self._model = model  # kept until the batch session is made
-        self._batch_threads = batch_threads
-        self._single = _session(model, threads=1)
-        self._batch_session: Any = None
+        self._session = _session(model, threads=threads)
 
     @classmethod
     def from_tensors(
@@ -190,23 +191,19 @@ class OnnxSentenceEncoder(TokenEncoder):
         """The encoder of the safetensors weights, its graph built in memory."""
         return cls(build_graph(tensors, quantize=quantize), tokenizer)
 
-    @staticmethod
-    def _run(session: Any, padded: Any, mask: Any) -> Any:
+    def _run(self, padded: Any, mask: Any) -> Any:
         length = padded.shape[1]
         bias = ((1.0 - mask) * np.float32(_HIDE))[:, None, None, :].astype(np.float32)
         feeds = {"ids": padded, "positions": np.arange(length, dtype=np.int64), "bias": bias}
-        return session.run(["states"], feeds)[0]
+        return self._session.run(["states"], feeds)[0]
 
     def _states(self, ids: list[int]) -> Any:
         padded = np.asarray([ids], dtype=np.int64)
-        return self._run(self._single, padded, np.ones(padded.shape, dtype=np.float32))[0]
+        return self._run(padded, np.ones(padded.shape, dtype=np.float32))[0]
 
     def _pooled_batch(self, batch: list[list[int]]) -> Any:
-        if self._batch_session is None:
-            self._batch_session = _session(self._model, threads=self._batch_threads)
-            self._model = b""
         padded, mask = pad(batch)
-        return pool_batch(self._run(self._batch_session, padded, mask), mask)
+        return pool_batch(self._run(padded, mask), mask)
 
 
 def _session(model: bytes, *, threads: int) -> Any:
