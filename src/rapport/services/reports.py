@@ -44,9 +44,10 @@ class Report:
 
     @property
     def period(self) -> str:
-        start = self.since.date().isoformat() if self.since else "the first ticket"
-        end = self.until.date().isoformat() if self.until else self.now.date().isoformat()
-        return f"tickets received from {start} to {end}"
+        """Which tickets: "received from 2026-11-01, before 2026-12-01" (open ends: "up to now")."""
+        parts = [f"from {self.since.date().isoformat()}"] if self.since else []
+        parts.append(f"before {self.until.date().isoformat()}" if self.until else "up to now")
+        return "received " + ", ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +107,7 @@ def report_tables(report: Report) -> list[ReportTable]:
 def report_notes(report: Report) -> list[str]:
     """What a reader needs to read the figures right (the details are in docs/reports.md)."""
     return [
-        f"{report.period}; as of {report.now.strftime('%Y-%m-%d %H:%M UTC')}.",
+        f"Tickets {report.period}; figures as of {report.now.strftime('%Y-%m-%d %H:%M UTC')}.",
         "Within SLA: first replies by the due time, of the tickets answered or already overdue; tickets "
         "not yet due (pending) and tickets without a due time are counted apart.",
         "Ordered ≤30 d / ≤90 d: resolved tickets of known customers followed by an order within that "
@@ -163,7 +164,7 @@ def report_html(report: Report, *, title: str = "Support outcomes") -> str:
     """The whole report as one self-contained HTML page (tables, notes and PNG charts inline)."""
     sections = [Section("Charts", charts=tuple(report_charts(report)), notes=tuple(report_notes(report)))]
     sections.extend(Section(t.title, headers=t.headers, rows=t.rows) for t in report_tables(report))
-    return html_report(title, sections, subtitle=report.period)
+    return html_report(title, sections, subtitle=f"Tickets {report.period}")
 
 
 def _rows(

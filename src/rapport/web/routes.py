@@ -19,6 +19,7 @@ from rapport.web.desk_pages import add_desk_routes
 from rapport.web.login import add_login_routes
 from rapport.web.pages import PageRoute
 from rapport.web.policy_page import add_policy_routes
+from rapport.web.report_page import add_report_routes
 from rapport.web.session import viewer_dependency
 
 STATIC_TYPES = {"htmx.min.js": "text/javascript", "workspace.css": "text/css"}
@@ -29,12 +30,14 @@ def _static(name: str) -> bytes:
 
 
 def web_router(app: Rapport, *, clock: Callable[[], datetime]) -> APIRouter:
-    """The workspace pages over `app`: /login, /logout, /queues, /queues/{name}, /tickets/{id}, /policy."""
+    """The workspace pages over `app`: /login, /logout, /queues, /queues/{name}, /tickets/{id}, /policy,
+    /report."""
     router = APIRouter(route_class=PageRoute, include_in_schema=False)
     viewer = viewer_dependency(app.uow_factory, clock)
     add_login_routes(router, app, clock=clock, viewer=viewer)
     add_desk_routes(router, app, clock=clock, viewer=viewer)
     add_policy_routes(router, app, clock=clock, viewer=viewer)
+    add_report_routes(router, app, clock=clock, viewer=viewer)
     cached = {name: _static(name) for name in STATIC_TYPES}
 
     @router.get("/")
