@@ -31,6 +31,7 @@ from rapport.understanding.reading import default_classifier
 
 if TYPE_CHECKING:
     from rapport.connectors.shopify.client import ShopifyEndpoint
+    from rapport.services.follow_ups.ports import FollowUpSender, OutboundMessage
     from rapport.services.webhooks import WebhookService
 
 
@@ -195,6 +196,59 @@ def shopify_endpoint(settings: Settings) -> ShopifyEndpoint:
         api_version=version,
         base_url=base or f"https://{shop}/admin/api/{version}",
     )
+
+
+def follow_up_sender(settings: Settings) -> FollowUpSender:
+    """The configured delivery of follow-ups (RAPPORT_FOLLOW_UP_DELIVERY): a file outbox (the default),
+    SMTP, or the merchant's help desk webhook; a setting it needs that is missing is an `InvalidInput`
+    naming the variable. The adapters' own failures reach the caller as the port's `DeliveryFailed`."""
+    from rapport.connectors.helpdesk_webhook import HelpdeskWebhook
+    from rapport.mail.file_outbox import FileOutbox
+    from rapport.mail.smtp_sender import SmtpSender, SmtpSettings
+
+    sender_address = settings.smtp_from or "follow-ups@rapport.invalid"
+    try:
+        if settings.follow_up_delivery == "smtp":
+            smtp = SmtpSettings(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                from_address=settings.smtp_from,
+                security=settings.smtp_security,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+                from_name=settings.smtp_from_name,
+                timeout_seconds=settings.smtp_timeout_seconds,
+            )
+            return AdapterSender(SmtpSender(smtp))
+        if settings.follow_up_delivery == "helpdesk_webhook":
+            hook = HelpdeskWebhook(
+                settings.helpdesk_webhook_url,
+                settings.helpdesk_webhook_secret,
+                timeout_seconds=settings.helpdesk_webhook_timeout_seconds,
+            )
+            return AdapterSender(hook)
+    except ValueError as exc:
+        raise InvalidInput(f"follow-up delivery {settings.follow_up_delivery}: {exc}") from None
+    outbox = FileOutbox(settings.outbox_dir, from_address=sender_address, from_name=settings.smtp_from_name)
+    return AdapterSender(outbox)
+
+
+class AdapterSender:
+    """A delivery adapter seen through the follow-up port: adapters may not import the services (the
+    layers), so each raises its own failure (reason, retryable), turned here into `DeliveryFailed`."""
+
+    def __init__(self, adapter: FollowUpSender) -> None:
+        self.adapter = adapter
+
+    def send(self, message: OutboundMessage) -> None:
+        from rapport.connectors.helpdesk_webhook import WebhookNotDelivered
+        from rapport.mail.outgoing import NotDelivered
+        from rapport.services.follow_ups.ports import DeliveryFailed
+
+        try:
+            self.adapter.send(message)
+        except (NotDelivered, WebhookNotDelivered) as exc:
+            raise DeliveryFailed(exc.reason, retryable=exc.retryable) from exc
 
 
 def signal_rules_file(path: Path) -> SignalRules:
