@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from rapport.domain import CustomerProfile, Tone
 from rapport.drafting import BrandSettings
 from rapport.drafting.follow_ups import (
     KINDS,
@@ -17,6 +18,7 @@ from rapport.drafting.follow_ups import (
     FollowUpRefused,
     check_follow_up,
     draft_follow_up,
+    facts_of,
     template_name,
 )
 from rapport.drafting.money_scan import find_money, find_percents
@@ -241,3 +243,46 @@ def test_no_follow_up_ever_states_an_amount_or_a_percent(kind: str, facts: Follo
         text = text.replace(link, " ")
     assert find_money(text) == []
     assert find_percents(text) == []
+
+
+def test_the_facts_of_a_vips_profile_recognize_the_loyalty() -> None:
+    profile = a_vip_profile()
+    facts = facts_of(profile, segment="vip", tone=Tone("concise_warm"), brand=BRAND, now=NOW, sender="senior")
+    assert (facts.first_name, facts.orders_count, facts.loyalty_tier) == ("Dana", 12, "gold")
+    assert facts.customer_since == datetime(2021, 3, 2, tzinfo=UTC)
+    assert facts.style == "concise_warm"
+
+
+def test_a_tone_that_does_not_acknowledge_history_leaves_the_loyalty_out() -> None:
+    facts = facts_of(
+        a_vip_profile(), segment="first_time", tone=Tone("patient_detailed", False), brand=BRAND, now=NOW
+    )
+    assert (facts.orders_count, facts.customer_since, facts.loyalty_tier) == (0, None, None)
+    assert "orders" not in draft_follow_up("check_in", facts)[1]
+
+
+def test_the_facts_of_a_guest_have_no_name() -> None:
+    guest = CustomerProfile.guest("someone@example.com", currency="USD")
+    facts = facts_of(guest, segment="default", tone=Tone("friendly"), brand=BRAND, now=NOW)
+    assert facts.first_name is None
+    assert facts.subscriber is False
+
+
+def test_the_facts_of_a_subscriber_carry_the_next_billing_date() -> None:
+    billing = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    profile = replace(a_vip_profile(), has_active_subscription=True, subscription_next_billing_at=billing)
+    facts = facts_of(profile, segment="subscriber", tone=Tone("friendly"), brand=BRAND, now=NOW)
+    assert (facts.subscriber, facts.next_billing) == (True, billing)
+
+
+def a_vip_profile() -> CustomerProfile:
+    """Dana Lee: known since March 2021, twelve orders, Gold tier."""
+    return CustomerProfile(
+        email="dana.lee@example.com",
+        is_known=True,
+        first_name="Dana",
+        customer_since=datetime(2021, 3, 2, tzinfo=UTC),
+        orders_count=12,
+        loyalty_tier="gold",
+        currency="USD",
+    )

@@ -19,7 +19,7 @@ from typing import Any
 
 import jinja2
 
-from rapport.domain import OfferKind
+from rapport.domain import CustomerProfile, OfferKind, Tone
 from rapport.domain.errors import RapportError
 from rapport.drafting.draft import BrandSettings, GuardrailReport, Violation
 from rapport.drafting.facts import chooser
@@ -69,6 +69,46 @@ class FollowUpFacts:
     locale: str | None = None
     survey_links: tuple[str, ...] = ()
     now: datetime | None = None  # when it is drafted: "since 2021" only for a year before this one
+
+
+def facts_of(
+    profile: CustomerProfile,
+    *,
+    segment: str,
+    tone: Tone,
+    brand: BrandSettings,
+    now: datetime,
+    ticket_id: int | None = None,
+    ticket_subject: str | None = None,
+    intent: str | None = None,
+    order_name: str | None = None,
+    sender: str = "agent",
+    sender_name: str | None = None,
+    survey_links: tuple[str, ...] = (),
+) -> FollowUpFacts:
+    """The facts of a follow-up for `profile`, as a reply reads them: a guest has no name, and the
+    loyalty (orders, tenure, tier) is recognized only when the segment's tone acknowledges history."""
+    history = tone.acknowledge_history and profile.is_known
+    return FollowUpFacts(
+        segment=segment,
+        style=tone.style,
+        first_name=profile.first_name if profile.is_known else None,
+        ticket_id=ticket_id,
+        ticket_subject=ticket_subject,
+        intent=intent,
+        order_name=order_name,
+        orders_count=profile.orders_count if history else 0,
+        customer_since=(profile.customer_since or profile.first_order_at) if history else None,
+        loyalty_tier=profile.loyalty_tier if history else None,
+        subscriber=profile.is_known and profile.has_active_subscription,
+        next_billing=profile.subscription_next_billing_at if profile.has_active_subscription else None,
+        sender=sender,
+        sender_name=sender_name,
+        brand=brand,
+        locale=profile.locale,
+        survey_links=survey_links,
+        now=now,
+    )
 
 
 def template_name(kind: str) -> str:
