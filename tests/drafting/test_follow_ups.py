@@ -286,3 +286,10 @@ def a_vip_profile() -> CustomerProfile:
         loyalty_tier="gold",
         currency="USD",
     )
+
+
+def test_a_senior_without_a_name_introduces_themselves_by_role_only() -> None:
+    _, body = draft_follow_up("personal_check_in", a_vip(sender_name=None))
+    assert "I'm one of the senior members of the Acme Home team" in body
+    assert "I'm Ana from Acme" not in body
+    assert body.endswith("Ana from Acme\nAcme Home")

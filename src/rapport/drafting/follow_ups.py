@@ -175,6 +175,7 @@ def _context(kind: str, facts: FollowUpFacts) -> dict[str, Any]:
         "next_billing": date_text(facts.next_billing, locale) if facts.next_billing else None,
         "sender": facts.sender,
         "sender_name": facts.sender_name or brand.agent_name,
+        "sender_named": bool(facts.sender_name),  # else signed by the brand: "I'm one of the ..."
         "store_name": brand.store_name,
         "agent_name": brand.agent_name,
         "sign_off": brand.sign_off,
