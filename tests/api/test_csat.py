@@ -140,3 +140,14 @@ def test_the_route_needs_no_key(client: TestClient, uow_factory: UnitsOfWork) ->
     link = survey_link(BASE, merchant_id, ticket_id, 3, SECRET, NOW + timedelta(days=30))
     response = client.get(path_of(link), headers={"Authorization": "Bearer rk_wrong_key"})
     assert response.status_code == 200
+
+
+def test_the_desk_sees_the_answer_in_the_tickets_history(
+    client: TestClient, uow_factory: UnitsOfWork
+) -> None:
+    merchant_id, ticket_id = a_ticket(client, uow_factory)
+    client.get(path_of(survey_link(BASE, merchant_id, ticket_id, 2, SECRET, NOW + timedelta(days=30))))
+    key = create_key(uow_factory, merchant="default", now=NOW, label="reader").secret
+    ticket = client.get(f"/v1/tickets/{ticket_id}", headers={"Authorization": f"Bearer {key}"}).json()
+    answered = [e for e in ticket["events"] if e["kind"] == "csat_answered"]
+    assert [(e["detail"], e["actor"]) for e in answered] == [({"score": 2}, "customer (CSAT link)")]
