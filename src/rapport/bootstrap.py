@@ -32,6 +32,8 @@ from rapport.understanding.reading import default_classifier
 if TYPE_CHECKING:
     from rapport.connectors.shopify.client import ShopifyEndpoint
     from rapport.services.follow_ups.ports import FollowUpSender, OutboundMessage
+    from rapport.services.follow_ups.store_port import FollowUpUnitOfWorkFactory
+    from rapport.services.follow_ups.worker import FollowUpWorker
     from rapport.services.webhooks import WebhookService
 
 
@@ -89,9 +91,11 @@ class Rapport:
         """Units of work on the configured store, migrated to the newest schema on first use."""
         if self._uow_factory is not None:
             return self._uow_factory
-        from rapport.store.unit_of_work import units_of_work
+        # Units of work that carry the follow-ups: a resolve schedules its follow-ups, a new message
+        # from the customer cancels theirs, in the same transaction.
+        from rapport.store.follow_up_units import follow_up_units_of_work
 
-        return units_of_work(self.settings.database_url)
+        return follow_up_units_of_work(self.settings.database_url)
 
     @cached_property
     def merchant(self) -> MerchantContext:
@@ -290,3 +294,52 @@ def build(
         _policy=policy,
         create_merchant=create_merchant,
     )
+
+
+# -- Follow-up worker: the job's parts from the settings (the worker settings block of config.py) --------
+
+
+def follow_up_worker(
+    app: Rapport, *, sender: FollowUpSender | None = None, clock: Callable[[], datetime] | None = None
+) -> FollowUpWorker:
+    """What `rapport worker` (and the runner in `rapport serve`) runs: the configured delivery carries
+    every channel a policy rule names (`email`, `webhook`); `sender` replaces it (tests, the demo)."""
+    from datetime import timedelta
+
+    from rapport.services.follow_ups.jobs import JobSettings
+    from rapport.services.follow_ups.wording import CsatLinks, FollowUpWording
+    from rapport.services.follow_ups.worker import FollowUpWorker
+
+    settings = app.settings
+    now = clock or (lambda: datetime.now(UTC))
+    delivery = sender or follow_up_sender(settings)
+    units = follow_up_units(app)
+    csat = CsatLinks(settings.csat_base_url, settings.csat_secret, timedelta(days=settings.csat_link_days))
+    return FollowUpWorker(
+        units=units,
+        senders={"email": delivery, "webhook": delivery},
+        write=FollowUpWording(app.tenant, now, csat),
+        settings=JobSettings(
+            batch_size=settings.follow_up_batch_size,
+            lease=timedelta(seconds=settings.follow_up_lease_seconds),
+            max_attempts=settings.follow_up_max_attempts,
+            retry_base=timedelta(seconds=settings.follow_up_retry_base_seconds),
+        ),
+        clock=now,
+    )
+
+
+def follow_up_units(app: Rapport) -> FollowUpUnitOfWorkFactory:
+    """The application's units of work with `uow.follow_ups` (the same sessions as `app.uow_factory`)."""
+    from rapport.store.follow_up_units import FollowUpUnitsOfWork, follow_up_units_of_work
+    from rapport.store.unit_of_work import UnitsOfWork
+
+    given = app.uow_factory
+    units: FollowUpUnitOfWorkFactory
+    if isinstance(given, FollowUpUnitsOfWork):
+        units = given
+    elif isinstance(given, UnitsOfWork):  # a factory given to build(): the same sessions
+        units = FollowUpUnitsOfWork(given.sessions)
+    else:
+        units = follow_up_units_of_work(app.settings.database_url)
+    return units

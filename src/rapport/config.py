@@ -60,6 +60,18 @@ class Settings(BaseSettings):
     csat_base_url: str = "http://127.0.0.1:8000"
     csat_link_days: int = Field(default=30, ge=1)
 
+    # Follow-up worker (`rapport worker`, and the runner inside `rapport serve`): "auto" runs
+    # procrastinate on PostgreSQL and the in-process loop on SQLite. A claimed follow-up is held for
+    # follow_up_lease_seconds (longer than any send's timeout), then another worker may take it over.
+    worker_engine: Literal["auto", "procrastinate", "loop"] = "auto"
+    worker_idle_seconds: float = Field(default=5.0, gt=0)  # the loop's wait when nothing is due
+    worker_concurrency: int = Field(default=2, ge=1, le=64)  # procrastinate jobs run at once per worker
+    worker_in_serve: bool = False  # run the in-process loop inside `rapport serve` (SQLite)
+    follow_up_batch_size: int = Field(default=50, ge=1, le=10_000)
+    follow_up_lease_seconds: float = Field(default=300.0, ge=1)
+    follow_up_max_attempts: int = Field(default=5, ge=1, le=100)
+    follow_up_retry_base_seconds: float = Field(default=60.0, gt=0)
+
 
 def load_settings() -> Settings:
     """Read the settings from the environment (called by entrypoints only, never by the core)."""

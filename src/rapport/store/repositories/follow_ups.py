@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -168,6 +168,20 @@ class FollowUpRepository:
         )
         return self._claimed(sorted(ids), lease_until)
 
+    def count_due(self, *, now: datetime) -> int:
+        """How many follow-ups a claim at `now` could take (what the periodic task fans out over)."""
+        return int(
+            self.session.scalar(
+                select(func.count())
+                .select_from(FollowUpRecord)
+                .where(
+                    FollowUpRecord.status.in_([s.value for s in CLAIMABLE]),
+                    FollowUpRecord.next_attempt_at <= now,
+                )
+            )
+            or 0
+        )
+
     def _claimed(self, ids: list[int], lease_until: datetime) -> list[ClaimedFollowUp]:
         if not ids:
             return []
@@ -267,6 +281,10 @@ class FollowUpRepository:
             query = query.where(FollowUpRecord.ticket_id == ticket_id)
         rows = self.session.scalars(query.order_by(FollowUpRecord.due_at, FollowUpRecord.id).limit(limit))
         return [_entry(row) for row in rows]
+
+    def get(self, *, merchant_id: int, follow_up_id: int) -> FollowUpEntry | None:
+        row = self.session.get(FollowUpRecord, follow_up_id)
+        return _entry(row) if row is not None and row.merchant_id == merchant_id else None
 
     @property
     def _dialect(self) -> str:
