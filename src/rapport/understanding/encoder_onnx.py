@@ -33,7 +33,7 @@ class _Graph:
     def __init__(self, quantize: bool) -> None:
         self.quantize = quantize
         self.nodes: list[bytes] = []
-        self.initializers: list[bytes] = []
+        self.initializers: list[wire.Parts] = []
         self._count = 0
         self._constants: dict[str, str] = {}
 

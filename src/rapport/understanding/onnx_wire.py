@@ -25,6 +25,11 @@ _ATTR_FLOAT, _ATTR_INT, _ATTR_INTS = 1, 2, 7
 _VARINT, _LENGTH, _FIXED32 = 0, 2, 5
 
 
+# A message is a list of byte strings (its parts), joined once at the end: the weights (60-90 MB) are
+# then copied once, not once per level of nesting.
+Parts = list[bytes | memoryview]
+
+
 def _varint(value: int) -> bytes:
     value &= (1 << 64) - 1  # negative int64s as two's complement, as protobuf writes them
     out = bytearray()
@@ -46,21 +51,23 @@ def _int(field: int, value: int) -> bytes:
     return _key(field, _VARINT) + _varint(value)
 
 
-def _bytes(field: int, payload: bytes) -> bytes:
-    return _key(field, _LENGTH) + _varint(len(payload)) + payload
+def _message(field: int, parts: Parts) -> Parts:
+    """A length-delimited field holding `parts` (a nested message, a string or raw bytes)."""
+    return [_key(field, _LENGTH), _varint(sum(len(p) for p in parts)), *parts]
 
 
 def _text(field: int, value: str) -> bytes:
-    return _bytes(field, value.encode("utf-8"))
+    payload = value.encode("utf-8")
+    return _key(field, _LENGTH) + _varint(len(payload)) + payload
 
 
-def tensor(name: str, array: Any) -> bytes:
-    """A TensorProto with the array's values as raw little-endian bytes."""
+def tensor(name: str, array: Any) -> Parts:
+    """A TensorProto with the array's values as raw little-endian bytes (not copied here)."""
     array = np.ascontiguousarray(array)
     dtype = _DTYPES[array.dtype.newbyteorder("=")]
     dims = b"".join(_int(1, d) for d in array.shape)
-    raw = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
-    return dims + _int(2, dtype) + _text(8, name) + _bytes(9, raw)
+    raw = memoryview(array.astype(array.dtype.newbyteorder("<"), copy=False)).cast("B")
+    return [dims, _int(2, dtype), _text(8, name), *_message(9, [raw])]
 
 
 def attribute(name: str, value: int | float | Sequence[int]) -> bytes:
@@ -84,33 +91,41 @@ def node(
     """A NodeProto."""
     out = b"".join(_text(1, i) for i in inputs) + b"".join(_text(2, o) for o in outputs)
     out += _text(4, op_type)
-    out += b"".join(_bytes(5, attribute(k, v)) for k, v in attributes.items())
+    out += b"".join(_small(5, attribute(k, v)) for k, v in attributes.items())
     return out + (_text(7, domain) if domain else b"")
+
+
+def _small(field: int, payload: bytes) -> bytes:
+    """A length-delimited field of small bytes, as one byte string."""
+    return _key(field, _LENGTH) + _varint(len(payload)) + payload
 
 
 def value_info(name: str, elem_type: int, shape: Sequence[int | str]) -> bytes:
     """A ValueInfoProto of a tensor; a str dimension is symbolic (e.g. "batch")."""
     dims = b"".join(
-        _bytes(1, _text(2, d) if isinstance(d, str) else _int(1, d)) for d in shape
+        _small(1, _text(2, d) if isinstance(d, str) else _int(1, d)) for d in shape
     )  # TensorShapeProto.Dimension: dim_value 1, dim_param 2
-    tensor_type = _int(1, elem_type) + _bytes(2, dims)
-    return _text(1, name) + _bytes(2, _bytes(1, tensor_type))
+    tensor_type = _int(1, elem_type) + _small(2, dims)
+    return _text(1, name) + _small(2, _small(1, tensor_type))
 
 
 def model(
     *,
     name: str,
     nodes: Sequence[bytes],
-    initializers: Sequence[bytes],
+    initializers: Sequence[Parts],
     inputs: Sequence[bytes],
     outputs: Sequence[bytes],
     opsets: dict[str, int],
     producer: str,
 ) -> bytes:
     """A serialized ModelProto of one graph."""
-    graph = [_bytes(1, n) for n in nodes] + [_text(2, name)]
-    graph += [_bytes(5, t) for t in initializers]
-    graph += [_bytes(11, i) for i in inputs] + [_bytes(12, o) for o in outputs]
+    graph: Parts = [_small(1, n) for n in nodes]
+    graph.append(_text(2, name))
+    for initializer in initializers:
+        graph += _message(5, initializer)
+    graph += [_small(11, i) for i in inputs]
+    graph += [_small(12, o) for o in outputs]
     head = _int(1, IR_VERSION) + _text(2, producer)
-    sets = b"".join(_bytes(8, (_text(1, d) if d else b"") + _int(2, v)) for d, v in opsets.items())
-    return head + sets + _bytes(7, b"".join(graph))
+    sets = b"".join(_small(8, (_text(1, d) if d else b"") + _int(2, v)) for d, v in opsets.items())
+    return b"".join([head, sets, *_message(7, graph)])
