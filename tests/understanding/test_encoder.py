@@ -89,6 +89,9 @@ def test_many_messages_encode_in_batches_to_the_vectors_of_one_at_a_time(encoder
 def test_without_onnxruntime_the_encoder_runs_on_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
     from rapport.understanding.encoder import SentenceEncoder, model_directory
 
+    pytest.importorskip(
+        "tokenizers", reason="the optional encoder is not installed (pip install -e '.[encoder]')"
+    )
     directory = model_directory()
     if directory is None:
         pytest.skip("the encoder's weights are not installed (docs/understanding.md)")
