@@ -324,6 +324,7 @@ def follow_up_worker(
             lease=timedelta(seconds=settings.follow_up_lease_seconds),
             max_attempts=settings.follow_up_max_attempts,
             retry_base=timedelta(seconds=settings.follow_up_retry_base_seconds),
+            one_connection_per_batch=settings.database_url.startswith("postgresql"),
         ),
         clock=now,
     )

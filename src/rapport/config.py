@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     worker_engine: Literal["auto", "procrastinate", "loop"] = "auto"
     worker_idle_seconds: float = Field(default=5.0, gt=0)  # the loop's wait when nothing is due
     worker_concurrency: int = Field(default=2, ge=1, le=64)  # procrastinate jobs run at once per worker
+    worker_tick_seconds: int = Field(default=10, ge=1, le=30)  # how often procrastinate looks for due ones
     worker_in_serve: bool = False  # run the in-process loop inside `rapport serve` (SQLite)
     follow_up_batch_size: int = Field(default=50, ge=1, le=10_000)
     follow_up_lease_seconds: float = Field(default=300.0, ge=1)

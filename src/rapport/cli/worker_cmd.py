@@ -45,7 +45,10 @@ def register(app: typer.Typer) -> None:
                 _print(worker.run_once())
             elif chosen == "procrastinate":
                 run_procrastinate(
-                    worker, rapport.settings.database_url, concurrency or rapport.settings.worker_concurrency
+                    worker,
+                    rapport.settings.database_url,
+                    concurrency or rapport.settings.worker_concurrency,
+                    tick_seconds=rapport.settings.worker_tick_seconds,
                 )
             else:
                 run_loop(worker, rapport.settings.worker_idle_seconds)
@@ -71,7 +74,9 @@ def run_loop(worker: FollowUpWorker, idle_seconds: float) -> None:
     run_until_stopped(worker.run_once, stop=stop, idle_seconds=idle_seconds, on_report=_print)
 
 
-def run_procrastinate(worker: FollowUpWorker, database_url: str, concurrency: int) -> None:
+def run_procrastinate(
+    worker: FollowUpWorker, database_url: str, concurrency: int, *, tick_seconds: int = 10
+) -> None:
     """procrastinate's worker on the follow-ups queue (its schema applied first, once)."""
     from rapport.services.follow_ups.procrastinate_tasks import QUEUE, apply_schema, libpq_url, make_app
 
@@ -84,6 +89,7 @@ def run_procrastinate(worker: FollowUpWorker, database_url: str, concurrency: in
         count_due=worker.count_due,
         batch_size=worker.settings.batch_size,
         fan_out=max(2, concurrency * 2),
+        tick_seconds=tick_seconds,
     )
     console.print(f"rapport worker: procrastinate, queue {QUEUE}, concurrency {concurrency}")
     app.run_worker(queues=[QUEUE], concurrency=concurrency)

@@ -3,6 +3,7 @@ backoff until they are dead, dead ones retried by an admin."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -147,3 +148,18 @@ def test_two_runners_in_threads_send_each_due_follow_up_once(
     keys = [m.key for s in senders for m in s.sent]
     assert len(keys) == 200
     assert len(set(keys)) == 200
+
+
+def test_on_one_connection_per_batch_each_follow_up_is_still_marked_once_sent(
+    engine: Engine, uow_factory: FollowUpUnitsOfWork
+) -> None:
+    merchant_id = seed_due_follow_ups(engine, 15)
+    sender = RecordingSender(failures=1)
+    settings = JobSettings(batch_size=10, one_connection_per_batch=True)
+    report = send_all_due(
+        uow_factory, senders={"email": sender}, write=worded, clock=Clock(DUE), settings=settings
+    )
+    assert (report.claimed, report.sent, report.retrying) == (15, 14, 1)
+    assert Counter(e.status for e in follow_ups_of(uow_factory, merchant_id)) == Counter(
+        {FollowUpStatus.SENT: 14, FollowUpStatus.FAILED: 1}
+    )

@@ -15,14 +15,17 @@ mark it (mark_* check the lease): the lease must be longer than any send takes (
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from rapport.domain.follow_ups import ClaimedFollowUp
 from rapport.engine.follow_up_timing import RETRY_BASE, RETRY_CAP, retry_delay
 from rapport.services.follow_ups.ports import DeliveryFailed, FollowUpSender, OutboundMessage
-from rapport.services.follow_ups.store_port import FollowUpUnitOfWorkFactory
+from rapport.services.follow_ups.store_port import FollowUpUnitOfWork, FollowUpUnitOfWorkFactory
 
+# A write unit of work to claim or mark in (each use commits its own transaction).
+Marks = Callable[[], AbstractContextManager[FollowUpUnitOfWork]]
 # (subject, body) of a claimed follow-up; raises to refuse it (a guardrail): the row goes dead.
 FollowUpWriter = Callable[[ClaimedFollowUp], tuple[str, str]]
 
@@ -34,6 +37,9 @@ class JobSettings:
     max_attempts: int = 5
     retry_base: timedelta = RETRY_BASE
     retry_cap: timedelta = RETRY_CAP
+    # Claim and mark a batch on one connection, each mark still its own commit (PostgreSQL: a third of
+    # the round trips). Not on SQLite, where a write unit of work holds the process's writer queue.
+    one_connection_per_batch: bool = False
 
 
 @dataclass(slots=True)
@@ -64,14 +70,16 @@ def send_due(
     """Claim up to one batch of due follow-ups and deliver each; the report of this run."""
     report = RunReport()
     now = clock()
-    with uow_factory(write=True) as uow:
-        claimed = uow.follow_ups.claim_due(
-            now=now, lease_until=now + settings.lease, limit=settings.batch_size
-        )
-        uow.commit()
-    report.claimed = len(claimed)
-    for follow_up in claimed:
-        _deliver(uow_factory, follow_up, senders, write, clock, settings, report)
+    with ExitStack() as stack:
+        marks = _marks(uow_factory, stack, shared=settings.one_connection_per_batch)
+        with marks() as uow:
+            claimed = uow.follow_ups.claim_due(
+                now=now, lease_until=now + settings.lease, limit=settings.batch_size
+            )
+            uow.commit()
+        report.claimed = len(claimed)
+        for follow_up in claimed:
+            _deliver(marks, follow_up, senders, write, clock, settings, report)
     return report
 
 
@@ -96,8 +104,16 @@ def send_all_due(
     return total
 
 
+def _marks(uow_factory: FollowUpUnitOfWorkFactory, stack: ExitStack, *, shared: bool) -> Marks:
+    """A unit of work per claim or mark, or one for the whole batch (closed with `stack`)."""
+    if not shared:
+        return lambda: uow_factory(write=True)
+    batch = stack.enter_context(uow_factory(write=True))
+    return lambda: nullcontext(batch)
+
+
 def _deliver(
-    uow_factory: FollowUpUnitOfWorkFactory,
+    marks: Marks,
     follow_up: ClaimedFollowUp,
     senders: Mapping[str, FollowUpSender],
     write: FollowUpWriter,
@@ -115,12 +131,12 @@ def _deliver(
             raise DeliveryFailed(f"not worded: {exc}", retryable=False) from exc
         sender.send(_message(follow_up, subject, body))
     except DeliveryFailed as failure:
-        _failed(uow_factory, follow_up, failure.reason, failure.retryable, clock(), settings, report)
+        _failed(marks, follow_up, failure.reason, failure.retryable, clock(), settings, report)
         return
     except Exception as exc:  # an adapter's unexpected error: worth another try, and visible
-        _failed(uow_factory, follow_up, f"{type(exc).__name__}: {exc}", True, clock(), settings, report)
+        _failed(marks, follow_up, f"{type(exc).__name__}: {exc}", True, clock(), settings, report)
         return
-    with uow_factory(write=True) as uow:
+    with marks() as uow:
         marked = uow.follow_ups.mark_sent(
             follow_up_id=follow_up.id, lease_until=follow_up.lease_until, now=clock()
         )
@@ -132,7 +148,7 @@ def _deliver(
 
 
 def _failed(
-    uow_factory: FollowUpUnitOfWorkFactory,
+    marks: Marks,
     follow_up: ClaimedFollowUp,
     reason: str,
     retryable: bool,
@@ -143,7 +159,7 @@ def _failed(
     retry_at = None
     if retryable and follow_up.attempts < settings.max_attempts:
         retry_at = now + retry_delay(follow_up.attempts, base=settings.retry_base, cap=settings.retry_cap)
-    with uow_factory(write=True) as uow:
+    with marks() as uow:
         uow.follow_ups.mark_failed(
             follow_up_id=follow_up.id,
             lease_until=follow_up.lease_until,
