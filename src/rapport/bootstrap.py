@@ -7,6 +7,7 @@ policy fails here, loudly and the same way for every entrypoint (`PolicyError`, 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -344,3 +345,15 @@ def follow_up_units(app: Rapport) -> FollowUpUnitOfWorkFactory:
     else:
         units = follow_up_units_of_work(app.settings.database_url)
     return units
+
+
+def start_follow_up_runner(app: Rapport) -> tuple[threading.Thread, threading.Event] | None:
+    """The in-process follow-up runner in a daemon thread, when RAPPORT_WORKER_IN_SERVE is set (for
+    `rapport serve` on SQLite; on PostgreSQL run `rapport worker` processes instead). Set the event to
+    stop it. None when it is not configured."""
+    if not app.settings.worker_in_serve:
+        return None
+    from rapport.services.follow_ups.runner import start_in_thread
+
+    worker = follow_up_worker(app)
+    return start_in_thread(worker.run_once, idle_seconds=app.settings.worker_idle_seconds)
