@@ -1,5 +1,7 @@
 """`rapport worker` and `rapport follow-ups`: due follow-ups sent through the configured delivery; a
-real worker process killed mid-send loses nothing, and what it may have sent twice carries one key."""
+real worker process killed mid-send loses nothing, and what it may have sent twice carries one key.
+The killed worker runs what `rapport worker` runs: the in-process loop on SQLite, procrastinate's
+worker on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -52,6 +54,7 @@ def worker_env(folder: Path, database_url: str) -> dict[str, str]:
         "RAPPORT_FOLLOW_UP_DELIVERY": "outbox",
         "RAPPORT_FOLLOW_UP_LEASE_SECONDS": str(LEASE_SECONDS),
         "RAPPORT_WORKER_IDLE_SECONDS": "0.2",
+        "RAPPORT_WORKER_TICK_SECONDS": "1",
     }
 
 
@@ -116,7 +119,7 @@ CHILD = """
 import sys, time
 from pathlib import Path
 from rapport.bootstrap import build, follow_up_worker
-from rapport.cli.worker_cmd import run_loop
+from rapport.cli.worker_cmd import run_loop, run_procrastinate
 from rapport.config import load_settings
 
 log, gate, block_at, when = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
@@ -135,7 +138,11 @@ class GatedSender:
             gate.write_text(message.key); time.sleep(3600)
 
 settings = load_settings()
-run_loop(follow_up_worker(build(settings), sender=GatedSender()), settings.worker_idle_seconds)
+worker = follow_up_worker(build(settings), sender=GatedSender())
+if settings.database_url.startswith("postgresql"):  # what `rapport worker` runs there
+    run_procrastinate(worker, settings.database_url, 2, tick_seconds=settings.worker_tick_seconds)
+else:
+    run_loop(worker, settings.worker_idle_seconds)
 """
 
 
