@@ -7,6 +7,7 @@ reorder windows have elapsed). Times are minutes; percentiles are nearest-rank, 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -121,6 +122,26 @@ class OutcomeReport:
     total: GroupOutcomes
 
 
+@dataclass(frozen=True, slots=True)
+class _Measured:
+    """One ticket's figures, worked out once and added to its segment's, its queue's and the total."""
+
+    sla: SlaOutcome
+    response: float | None
+    resolution: float | None
+    reorders: tuple[tuple[int, bool | None], ...]
+
+    @classmethod
+    def of(cls, ticket: TicketFacts, now: datetime) -> _Measured:
+        answered, resolved = ticket.first_responded_at, ticket.resolved_at
+        return cls(
+            sla=sla_outcome(ticket, now),
+            response=None if answered is None else _minutes(ticket.received_at, answered),
+            resolution=None if resolved is None else _minutes(ticket.received_at, resolved),
+            reorders=tuple((days, reordered_within(ticket, days, now)) for days in REORDER_WINDOWS_DAYS),
+        )
+
+
 @dataclass
 class _Tally:
     tickets: int = 0
@@ -132,20 +153,21 @@ class _Tally:
     csat_answers: int = 0
     reorders: dict[int, list[int]] = field(default_factory=lambda: {d: [0, 0] for d in REORDER_WINDOWS_DAYS})
 
-    def add(self, ticket: TicketFacts, now: datetime) -> None:
+    def add(self, ticket: TicketFacts, measured: _Measured) -> None:
         self.tickets += 1
-        self.sla[sla_outcome(ticket, now)] += 1
-        if ticket.first_responded_at is not None:
-            self.responses.append(_minutes(ticket.received_at, ticket.first_responded_at))
-        if ticket.resolved_at is not None:
-            self.resolutions.append(_minutes(ticket.received_at, ticket.resolved_at))
-        self.granted += ticket.granted
+        self.sla[measured.sla] += 1
+        if measured.response is not None:
+            self.responses.append(measured.response)
+        if measured.resolution is not None:
+            self.resolutions.append(measured.resolution)
+        if ticket.granted:
+            self.granted += ticket.granted
         if ticket.csat is not None:
             self.csat_sum += ticket.csat
             self.csat_answers += 1
-        for days, counts in self.reorders.items():
-            reordered = reordered_within(ticket, days, now)
+        for days, reordered in measured.reorders:
             if reordered is not None:
+                counts = self.reorders[days]
                 counts[0] += int(reordered)
                 counts[1] += 1
 
@@ -170,13 +192,14 @@ class _Tally:
 
 def outcomes(tickets: Iterable[TicketFacts], *, now: datetime) -> OutcomeReport:
     """The figures per segment, per queue and for all tickets; groups with the most tickets first."""
-    segments: dict[str, _Tally] = {}
-    queues: dict[str, _Tally] = {}
+    segments: defaultdict[str, _Tally] = defaultdict(_Tally)  # a tally made only for a new name
+    queues: defaultdict[str, _Tally] = defaultdict(_Tally)
     total = _Tally()
     for ticket in tickets:
-        segments.setdefault(ticket.segment, _Tally()).add(ticket, now)
-        queues.setdefault(ticket.queue, _Tally()).add(ticket, now)
-        total.add(ticket, now)
+        measured = _Measured.of(ticket, now)
+        segments[ticket.segment].add(ticket, measured)
+        queues[ticket.queue].add(ticket, measured)
+        total.add(ticket, measured)
     return OutcomeReport(segments=_figures(segments), queues=_figures(queues), total=total.figures())
 
 

@@ -79,7 +79,7 @@ class OutcomeRepository:
                 granted=granted.get(row[0], Decimal(0)),
                 csat=scores.get(row[0]),
             )
-            for row in self.session.execute(query)
+            for row in self.session.connection().execute(query)
         ]
 
     def _granted(self, merchant_id: int, in_period: ColumnElement[bool]) -> dict[int, Decimal]:
@@ -90,7 +90,7 @@ class OutcomeRepository:
             .where(in_period, Grant.merchant_id == merchant_id, Grant.amount_in_policy_currency.is_not(None))
         )
         sums: dict[int, Decimal] = {}
-        for ticket_id, amount in self.session.execute(query):
+        for ticket_id, amount in self.session.connection().execute(query):
             if ticket_id is not None and amount is not None:  # both are filtered on; mypy cannot know
                 sums[ticket_id] = sums.get(ticket_id, Decimal(0)) + amount
         return sums
@@ -104,7 +104,7 @@ class OutcomeRepository:
             .order_by(TicketEvent.at, TicketEvent.id)
         )
         scores: dict[int, int] = {}
-        for ticket_id, detail in self.session.execute(query):
+        for ticket_id, detail in self.session.connection().execute(query):
             score = _score(detail)
             if score is not None:
                 scores[ticket_id] = score
