@@ -7,7 +7,18 @@ from pathlib import Path
 
 import typer
 
-from rapport.cli import access_cmd, draft_cmd, merchant_cmd, model_cmd, shopify_cmd, simulate_cmd, triage_cmd
+from rapport.cli import (
+    access_cmd,
+    draft_cmd,
+    follow_ups_cmd,
+    merchant_cmd,
+    model_cmd,
+    report_cmd,
+    shopify_cmd,
+    simulate_cmd,
+    triage_cmd,
+    worker_cmd,
+)
 from rapport.cli.context import application, console, parse_now, reported_errors, settings
 from rapport.cli.render import customer_card as render_card
 from rapport.policy.loading import load_policy_with_warnings
@@ -137,4 +148,7 @@ shopify_cmd.register(app)
 merchant_cmd.register(app)
 access_cmd.register(app)
 simulate_cmd.register(app)
+report_cmd.register(app)
+worker_cmd.register(app)
+follow_ups_cmd.register(app)
 __all__ = ["app"]

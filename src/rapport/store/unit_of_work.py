@@ -34,6 +34,7 @@ from rapport.store.repositories import (
 )
 from rapport.store.repositories.desk import DeskRepository
 from rapport.store.repositories.outcomes import OutcomeRepository
+from rapport.store.repositories.ticket_history import TicketHistoryRepository
 from rapport.store.statistics import refresh_after_commit
 from rapport.store.upsert import domain_errors
 
@@ -71,6 +72,7 @@ class UnitOfWork:
     desk: DeskRepository
     grants: GrantRepository
     outcomes: OutcomeRepository
+    ticket_history: TicketHistoryRepository
     users: UserRepository
     api_keys: ApiKeyRepository
     web_sessions: SessionRepository
@@ -114,6 +116,7 @@ class UnitOfWork:
         self.desk = DeskRepository(session)
         self.grants = GrantRepository(session)
         self.outcomes = OutcomeRepository(session)
+        self.ticket_history = TicketHistoryRepository(session)
         self.users = UserRepository(session)
         self.api_keys = ApiKeyRepository(session)
         self.web_sessions = SessionRepository(session)
