@@ -18,7 +18,7 @@ from rapport.api.me import me_router
 from rapport.api.policy import policy_router
 from rapport.api.tickets import ticket_router
 from rapport.api.webhooks import webhook_router
-from rapport.bootstrap import Rapport, build
+from rapport.bootstrap import Rapport, build, start_follow_up_runner
 from rapport.config import load_settings
 from rapport.schemas import HealthOut
 from rapport.services.webhooks import Receipt, WebhookService
@@ -88,5 +88,11 @@ def create_app(
 
 
 def app_from_environment() -> FastAPI:
-    """The app as `uvicorn --factory` builds it in production: settings from the environment."""
-    return create_app(build(load_settings()))
+    """The app as `uvicorn --factory` builds it in production: settings from the environment.
+
+    With RAPPORT_WORKER_IN_SERVE (a trial on SQLite, one process) the process also sends due follow-ups
+    in a daemon thread; claims are leased, so stopping the server abruptly loses none of them."""
+    rapport = build(load_settings())
+    api = create_app(rapport)
+    api.state.follow_up_runner = start_follow_up_runner(rapport)
+    return api
