@@ -96,3 +96,28 @@ def test_a_bad_date_is_an_invalid_request_page(
     response = client.get("/report", params={"since": "last tuesday"})
     assert response.status_code == 422
     assert "since: &#39;last tuesday&#39; is not an ISO 8601 date-time" in response.text
+
+
+def test_the_navigation_offers_the_report_to_those_who_may_see_it(
+    client: TestClient, log_in: Callable[[str], str], two_merchants: Workspace
+) -> None:
+    log_in(SENIOR)
+    assert 'href="/report"' in client.get("/queues").text
+
+
+def test_the_navigation_does_not_offer_the_report_to_an_agent(
+    client: TestClient, log_in: Callable[[str], str], two_merchants: Workspace
+) -> None:
+    log_in(AGENT)
+    assert 'href="/report"' not in client.get("/queues").text
+
+
+def test_a_csat_answer_shows_its_score_in_the_ticket_s_history(
+    client: TestClient, log_in: Callable[[str], str], workspace: Workspace
+) -> None:
+    answers = OutcomeBuilder(workspace.app.uow_factory, merchant_id=workspace.app.merchant.id, now=NOW)
+    answers.csat(1, 2)  # the first seeded ticket, taken in through the desk
+    log_in(ADMIN)
+    page = client.get("/tickets/1").text
+    assert "csat answered" in page
+    assert "2 / 5" in page
