@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from rapport.bootstrap import Rapport
 from rapport.cli.context import console, progress_bar
 from rapport.cli.render import describe_offer, money
 from rapport.demo.desk import DemoDesk, backlog_messages, set_up_desk
+from rapport.demo.history import CANDIDATE_POLICY, DEMO_POLICY, scheduled_lines, showcase_outbox
 from rapport.demo.showcase import DAMAGED, DEMO_NOW, Showcase, demo_app, run_showcase
 from rapport.demo.synthetic import SHOWCASE
 from rapport.drafting import Draft
@@ -47,6 +49,42 @@ def run_demo(*, customers: int, seed: int, database: Path) -> None:
         f"  RAPPORT_DATABASE_URL=sqlite:///{database} "
         f"rapport profile {SHOWCASE['vip']} --now {DEMO_NOW.isoformat()}"
     )
+    _after_the_reply(showcase, database)
+
+
+def _after_the_reply(showcase: Showcase, database: Path) -> None:
+    """The desk's past weeks in the store: what was resolved, the follow-ups it scheduled, and the
+    commands that send them, report on the outcomes and replay the history under another policy."""
+    history = showcase.history
+    if not history.resolved or history.first_at is None or history.last_at is None:
+        return
+    segments = Counter[str]()
+    for (segment, _), count in history.tickets.items():
+        segments[segment] += count
+    per_segment = ", ".join(f"{name} {count}" for name, count in segments.most_common())
+    console.print(
+        f"\n[bold]After the reply[/]: the desk's last weeks ({history.first_at:%b %d} to "
+        f"{history.last_at:%b %d}) are in the store — {history.resolved} tickets resolved ({per_segment}); "
+        f"{history.late} answered after their first-response target, {history.granted} with a grant in "
+        f"the ledger, {history.csat_answers} CSAT answers, {history.reorders} customers ordered again.",
+        highlight=False,
+    )
+    console.print(
+        f"Follow-ups their resolution scheduled: {sum(history.follow_ups.values())}", highlight=False
+    )
+    for line in scheduled_lines(history):
+        console.print(f"  {line}", highlight=False)
+    outbox = showcase_outbox()
+    console.print("\nNext, in this directory, on the demo store:", highlight=False)
+    for line in (
+        f"export RAPPORT_DATABASE_URL=sqlite:///{database} RAPPORT_POLICY_PATH={DEMO_POLICY}",
+        f"rapport worker --until-idle      # sends the due follow-ups, one .eml each, into {outbox}/ "
+        "(RAPPORT_OUTBOX_DIR)",
+        "rapport follow-ups list          # where each follow-up stands",
+        "rapport report --html report.html",
+        f"rapport simulate --policy {CANDIDATE_POLICY} --from-store --since {history.first_at:%Y-%m-%d}",
+    ):
+        typer.echo(f"  {line}")
 
 
 def serve_demo_desk(*, customers: int, seed: int, database: Path, host: str, port: int) -> None:

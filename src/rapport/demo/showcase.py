@@ -6,12 +6,13 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from rapport.bootstrap import Rapport, build
 from rapport.config import Settings
+from rapport.demo.history import MAX_TICKETS, History, HistoryCustomer, build_history, customers_of
 from rapport.demo.synthetic import SHOWCASE, StoreGenerator
 from rapport.drafting import Draft
 from rapport.policy import default_policy
@@ -63,6 +64,8 @@ class Showcase:
     build_seconds: float
     same_problem: list[tuple[str, TriageResult, Draft]] = field(default_factory=list)
     more: list[tuple[ShowcaseTicket, TriageResult]] = field(default_factory=list)
+    history: History = field(default_factory=History)  # the desk's past weeks (`demo.history`)
+    history_seconds: float = 0.0
 
 
 def demo_app(database: Path) -> Rapport:
@@ -78,7 +81,7 @@ def run_showcase(
     database.unlink(missing_ok=True)
     app = demo_app(database)
     started = time.perf_counter()
-    records = _build_store(app, customers=customers, seed=seed, progress=progress)
+    records, past = _build_store(app, customers=customers, seed=seed, progress=progress)
     showcase = Showcase(
         database=database,
         records=records,
@@ -92,12 +95,16 @@ def run_showcase(
         )
     for ticket in MORE_TICKETS:
         showcase.more.append((ticket, _triage(app, ticket.email, ticket.message)))
-    return showcase
+    # After the showcase's triage, and for other customers: the showcase reads as it always did.
+    started = time.perf_counter()
+    history = build_history(app, past, seed=seed, now=DEMO_NOW)
+    return replace(showcase, history=history, history_seconds=time.perf_counter() - started)
 
 
 def _build_store(
     app: Rapport, *, customers: int, seed: int, progress: Callable[[int, int], object] | None
-) -> int:
+) -> tuple[int, list[HistoryCustomer]]:
+    """Import the generated store; how many records, and the customers the history may write for."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "store.jsonl"
         records = StoreGenerator(seed=seed, now=DEMO_NOW).write(path, customers)
@@ -108,9 +115,10 @@ def _build_store(
             merchant=app.merchant.slug,
             progress=None if progress is None else (lambda done: progress(done, total)),
         )
+        past = customers_of(path, limit=MAX_TICKETS)
     if report.errors:
         raise RuntimeError(f"the synthetic store has invalid records: {report.errors[:3]}")
-    return records
+    return records, past
 
 
 def _triage(app: Rapport, email: str, message: str) -> TriageResult:
