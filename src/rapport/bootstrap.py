@@ -92,11 +92,9 @@ class Rapport:
         """Units of work on the configured store, migrated to the newest schema on first use."""
         if self._uow_factory is not None:
             return self._uow_factory
-        # Units of work that carry the follow-ups: a resolve schedules its follow-ups, a new message
-        # from the customer cancels theirs, in the same transaction.
-        from rapport.store.follow_up_units import follow_up_units_of_work
+        from rapport.store.unit_of_work import units_of_work
 
-        return follow_up_units_of_work(self.settings.database_url)
+        return units_of_work(self.settings.database_url)
 
     @cached_property
     def merchant(self) -> MerchantContext:
@@ -332,19 +330,13 @@ def follow_up_worker(
 
 
 def follow_up_units(app: Rapport) -> FollowUpUnitOfWorkFactory:
-    """The application's units of work with `uow.follow_ups` (the same sessions as `app.uow_factory`)."""
-    from rapport.store.follow_up_units import FollowUpUnitsOfWork, follow_up_units_of_work
-    from rapport.store.unit_of_work import UnitsOfWork
+    """The application's units of work, which carry `uow.follow_ups` (the store's always do)."""
+    from rapport.store.unit_of_work import UnitsOfWork, units_of_work
 
     given = app.uow_factory
-    units: FollowUpUnitOfWorkFactory
-    if isinstance(given, FollowUpUnitsOfWork):
-        units = given
-    elif isinstance(given, UnitsOfWork):  # a factory given to build(): the same sessions
-        units = FollowUpUnitsOfWork(given.sessions)
-    else:
-        units = follow_up_units_of_work(app.settings.database_url)
-    return units
+    if isinstance(given, UnitsOfWork):
+        return given
+    return units_of_work(app.settings.database_url)  # a factory of our own interfaces given to build()
 
 
 def start_follow_up_runner(app: Rapport) -> tuple[threading.Thread, threading.Event] | None:

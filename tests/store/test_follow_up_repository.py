@@ -14,36 +14,34 @@ from sqlalchemy import Engine
 from follow_up_seeds import DUE, seed_due_follow_ups
 from rapport.domain.follow_ups import FollowUpStatus
 from rapport.store.database import make_engine, session_factory
-from rapport.store.follow_up_units import FollowUpUnitsOfWork, follow_up_units_for
+from rapport.store.unit_of_work import UnitsOfWork
 
 LEASE = timedelta(minutes=5)
 
 
 @pytest.fixture
-def units(engine: Engine) -> FollowUpUnitsOfWork:
-    return follow_up_units_for(session_factory(engine))
+def units(engine: Engine) -> UnitsOfWork:
+    return UnitsOfWork(session_factory(engine))
 
 
-def claim(units: FollowUpUnitsOfWork, now: datetime = DUE, limit: int = 100) -> list[int]:
+def claim(units: UnitsOfWork, now: datetime = DUE, limit: int = 100) -> list[int]:
     with units(write=True) as uow:
         claimed = uow.follow_ups.claim_due(now=now, lease_until=now + LEASE, limit=limit)
         uow.commit()
     return [c.id for c in claimed]
 
 
-def statuses(units: FollowUpUnitsOfWork, merchant_id: int) -> Counter[FollowUpStatus]:
+def statuses(units: UnitsOfWork, merchant_id: int) -> Counter[FollowUpStatus]:
     with units() as uow:
         return Counter(e.status for e in uow.follow_ups.list(merchant_id=merchant_id, limit=100_000))
 
 
-def test_nothing_is_claimed_before_it_is_due(engine: Engine, units: FollowUpUnitsOfWork) -> None:
+def test_nothing_is_claimed_before_it_is_due(engine: Engine, units: UnitsOfWork) -> None:
     seed_due_follow_ups(engine, 3)
     assert claim(units, now=DUE - timedelta(seconds=1)) == []
 
 
-def test_a_due_follow_up_is_claimed_once_with_its_attempt_counted(
-    engine: Engine, units: FollowUpUnitsOfWork
-) -> None:
+def test_a_due_follow_up_is_claimed_once_with_its_attempt_counted(engine: Engine, units: UnitsOfWork) -> None:
     merchant_id = seed_due_follow_ups(engine, 3)
     first = claim(units)
     assert len(first) == 3
@@ -55,13 +53,13 @@ def test_a_due_follow_up_is_claimed_once_with_its_attempt_counted(
     }
 
 
-def test_a_claim_whose_lease_has_passed_is_taken_over(engine: Engine, units: FollowUpUnitsOfWork) -> None:
+def test_a_claim_whose_lease_has_passed_is_taken_over(engine: Engine, units: UnitsOfWork) -> None:
     seed_due_follow_ups(engine, 2)
     first = claim(units)
     assert claim(units, now=DUE + LEASE) == first
 
 
-def test_a_stale_claim_cannot_mark_the_row_sent(engine: Engine, units: FollowUpUnitsOfWork) -> None:
+def test_a_stale_claim_cannot_mark_the_row_sent(engine: Engine, units: UnitsOfWork) -> None:
     seed_due_follow_ups(engine, 1)
     [row] = claim(units)
     claim(units, now=DUE + LEASE)  # another worker took it over
@@ -71,7 +69,7 @@ def test_a_stale_claim_cannot_mark_the_row_sent(engine: Engine, units: FollowUpU
         uow.commit()
 
 
-def test_an_admin_retry_makes_a_dead_follow_up_due_again(engine: Engine, units: FollowUpUnitsOfWork) -> None:
+def test_an_admin_retry_makes_a_dead_follow_up_due_again(engine: Engine, units: UnitsOfWork) -> None:
     merchant_id = seed_due_follow_ups(engine, 1)
     [row] = claim(units)
     later = DUE + timedelta(hours=1)
@@ -84,7 +82,7 @@ def test_an_admin_retry_makes_a_dead_follow_up_due_again(engine: Engine, units: 
     assert claim(units, now=later) == [row]
 
 
-def test_another_merchant_cannot_retry_the_follow_up(engine: Engine, units: FollowUpUnitsOfWork) -> None:
+def test_another_merchant_cannot_retry_the_follow_up(engine: Engine, units: UnitsOfWork) -> None:
     seed_due_follow_ups(engine, 1)
     other = seed_due_follow_ups(engine, 1, slug="birch")
     [row, _] = claim(units)
@@ -100,7 +98,7 @@ def test_claimers_racing_each_other_get_every_due_row_exactly_once(engine: Engin
     merchant_id = seed_due_follow_ups(engine, 400)
     claimers = 8
     wide = make_engine(database_url, pool_size=claimers + 2, max_overflow=0)
-    racing = follow_up_units_for(session_factory(wide))
+    racing = UnitsOfWork(session_factory(wide))
     start = Barrier(claimers)
 
     def claim_until_empty(_: int) -> list[int]:

@@ -33,6 +33,7 @@ from rapport.store.repositories import (
     UserRepository,
 )
 from rapport.store.repositories.desk import DeskRepository
+from rapport.store.repositories.follow_ups import FollowUpRepository
 from rapport.store.repositories.outcomes import OutcomeRepository
 from rapport.store.repositories.ticket_history import TicketHistoryRepository
 from rapport.store.statistics import refresh_after_commit
@@ -72,6 +73,7 @@ class UnitOfWork:
     desk: DeskRepository
     grants: GrantRepository
     outcomes: OutcomeRepository
+    follow_ups: FollowUpRepository
     ticket_history: TicketHistoryRepository
     users: UserRepository
     api_keys: ApiKeyRepository
@@ -116,6 +118,7 @@ class UnitOfWork:
         self.desk = DeskRepository(session)
         self.grants = GrantRepository(session)
         self.outcomes = OutcomeRepository(session)
+        self.follow_ups = FollowUpRepository(session)
         self.ticket_history = TicketHistoryRepository(session)
         self.users = UserRepository(session)
         self.api_keys = ApiKeyRepository(session)

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import Engine
 
 from rapport.store.database import session_factory
-from rapport.store.follow_up_units import FollowUpUnitsOfWork, follow_up_units_for
+from rapport.store.unit_of_work import UnitsOfWork
 
 # The desk's builders (a merchant, its people, a way to post messages) make the tickets resolved here.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "desk"))
 
 
 @pytest.fixture
-def uow_factory(engine: Engine) -> FollowUpUnitsOfWork:
-    return follow_up_units_for(session_factory(engine))
+def uow_factory(engine: Engine) -> UnitsOfWork:
+    return UnitsOfWork(session_factory(engine))

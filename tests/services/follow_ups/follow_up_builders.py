@@ -11,7 +11,7 @@ from desk_builders import NOW, Desk
 from rapport.domain.follow_ups import ClaimedFollowUp, FollowUpEntry
 from rapport.services.desk.lifecycle import TicketView, claim, reopen, resolve
 from rapport.services.follow_ups.ports import DeliveryFailed, OutboundMessage
-from rapport.store.follow_up_units import FollowUpUnitsOfWork
+from rapport.store.unit_of_work import UnitsOfWork
 
 RESOLVED_AT = NOW + timedelta(hours=1)
 
@@ -27,9 +27,7 @@ def reopened(desk: Desk, ticket_id: int, *, at: datetime) -> TicketView:
     return reopen(desk.uow_factory, tenant=desk.tenant, actor=desk.agent, ticket_id=ticket_id, now=at)
 
 
-def follow_ups_of(
-    units: FollowUpUnitsOfWork, merchant_id: int, ticket_id: int | None = None
-) -> list[FollowUpEntry]:
+def follow_ups_of(units: UnitsOfWork, merchant_id: int, ticket_id: int | None = None) -> list[FollowUpEntry]:
     with units() as uow:
         return uow.follow_ups.list(merchant_id=merchant_id, ticket_id=ticket_id, limit=100_000)
 

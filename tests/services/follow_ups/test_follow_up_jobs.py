@@ -14,17 +14,17 @@ from sqlalchemy import Engine
 from follow_up_seeds import DUE, seed_due_follow_ups
 from rapport.domain.follow_ups import FollowUpStatus
 from rapport.services.follow_ups.jobs import JobSettings, RunReport, message_key, send_all_due, send_due
-from rapport.store.follow_up_units import FollowUpUnitsOfWork
+from rapport.store.unit_of_work import UnitsOfWork
 
 QUICK = JobSettings(batch_size=10, max_attempts=3, retry_base=timedelta(minutes=1))
 
 
-def run(units: FollowUpUnitsOfWork, sender: RecordingSender, clock: Clock) -> RunReport:
+def run(units: UnitsOfWork, sender: RecordingSender, clock: Clock) -> RunReport:
     return send_all_due(units, senders={"email": sender}, write=worded, clock=clock, settings=QUICK)
 
 
 def test_a_resolved_tickets_survey_is_sent_when_due_under_its_stable_key(
-    uow_factory: FollowUpUnitsOfWork,
+    uow_factory: UnitsOfWork,
 ) -> None:
     desk: Desk = make_desk(uow_factory)
     view = resolved(desk)
@@ -46,7 +46,7 @@ def test_a_resolved_tickets_survey_is_sent_when_due_under_its_stable_key(
     )
 
 
-def test_a_sent_follow_up_is_never_sent_again(engine: Engine, uow_factory: FollowUpUnitsOfWork) -> None:
+def test_a_sent_follow_up_is_never_sent_again(engine: Engine, uow_factory: UnitsOfWork) -> None:
     seed_due_follow_ups(engine, 12)
     sender = RecordingSender()
     run(uow_factory, sender, Clock(DUE))
@@ -56,7 +56,7 @@ def test_a_sent_follow_up_is_never_sent_again(engine: Engine, uow_factory: Follo
 
 
 def test_a_retryable_failure_is_tried_again_after_the_backoff(
-    engine: Engine, uow_factory: FollowUpUnitsOfWork
+    engine: Engine, uow_factory: UnitsOfWork
 ) -> None:
     merchant_id = seed_due_follow_ups(engine, 1)
     sender = RecordingSender(failures=1)
@@ -73,7 +73,7 @@ def test_a_retryable_failure_is_tried_again_after_the_backoff(
 
 
 def test_a_follow_up_that_keeps_failing_ends_dead_after_the_last_attempt(
-    engine: Engine, uow_factory: FollowUpUnitsOfWork
+    engine: Engine, uow_factory: UnitsOfWork
 ) -> None:
     merchant_id = seed_due_follow_ups(engine, 1)
     sender = RecordingSender(failures=99)
@@ -84,16 +84,14 @@ def test_a_follow_up_that_keeps_failing_ends_dead_after_the_last_attempt(
     assert run(uow_factory, sender, Clock(DUE + timedelta(days=1))).claimed == 0
 
 
-def test_a_refused_address_is_dead_at_once(engine: Engine, uow_factory: FollowUpUnitsOfWork) -> None:
+def test_a_refused_address_is_dead_at_once(engine: Engine, uow_factory: UnitsOfWork) -> None:
     merchant_id = seed_due_follow_ups(engine, 1)
     run(uow_factory, RecordingSender(failures=1, retryable=False), Clock(DUE))
     [dead] = follow_ups_of(uow_factory, merchant_id)
     assert (dead.status, dead.attempts) == (FollowUpStatus.DEAD, 1)
 
 
-def test_a_channel_without_a_sender_is_dead_and_says_why(
-    engine: Engine, uow_factory: FollowUpUnitsOfWork
-) -> None:
+def test_a_channel_without_a_sender_is_dead_and_says_why(engine: Engine, uow_factory: UnitsOfWork) -> None:
     merchant_id = seed_due_follow_ups(engine, 1)
     send_due(uow_factory, senders={}, write=worded, clock=Clock(DUE), settings=QUICK)
     [dead] = follow_ups_of(uow_factory, merchant_id)
@@ -102,7 +100,7 @@ def test_a_channel_without_a_sender_is_dead_and_says_why(
 
 
 def test_a_follow_up_whose_words_are_refused_is_dead_and_not_sent(
-    engine: Engine, uow_factory: FollowUpUnitsOfWork
+    engine: Engine, uow_factory: UnitsOfWork
 ) -> None:
     merchant_id = seed_due_follow_ups(engine, 1)
     sender = RecordingSender()
@@ -119,9 +117,7 @@ def test_a_follow_up_whose_words_are_refused_is_dead_and_not_sent(
     )
 
 
-def test_a_dead_follow_up_retried_by_an_admin_is_sent(
-    engine: Engine, uow_factory: FollowUpUnitsOfWork
-) -> None:
+def test_a_dead_follow_up_retried_by_an_admin_is_sent(engine: Engine, uow_factory: UnitsOfWork) -> None:
     merchant_id = seed_due_follow_ups(engine, 1)
     run(uow_factory, RecordingSender(failures=1, retryable=False), Clock(DUE))
     [dead] = follow_ups_of(uow_factory, merchant_id)
@@ -137,7 +133,7 @@ def test_a_dead_follow_up_retried_by_an_admin_is_sent(
 
 @pytest.mark.slow
 def test_two_runners_in_threads_send_each_due_follow_up_once(
-    engine: Engine, uow_factory: FollowUpUnitsOfWork
+    engine: Engine, uow_factory: UnitsOfWork
 ) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -151,7 +147,7 @@ def test_two_runners_in_threads_send_each_due_follow_up_once(
 
 
 def test_on_one_connection_per_batch_each_follow_up_is_still_marked_once_sent(
-    engine: Engine, uow_factory: FollowUpUnitsOfWork
+    engine: Engine, uow_factory: UnitsOfWork
 ) -> None:
     merchant_id = seed_due_follow_ups(engine, 15)
     sender = RecordingSender(failures=1)

@@ -12,18 +12,16 @@ from follow_up_builders import RESOLVED_AT, follow_ups_of, reopened, resolved
 from rapport.domain.follow_ups import FollowUpStatus
 from rapport.policy import default_policy
 from rapport.policy.schema import FollowUpRule, QuietHours
-from rapport.store.follow_up_units import FollowUpUnitsOfWork
+from rapport.store.unit_of_work import UnitsOfWork
 from store_builders import StoreBuilder
 
 
 @pytest.fixture
-def desk(uow_factory: FollowUpUnitsOfWork) -> Desk:
+def desk(uow_factory: UnitsOfWork) -> Desk:
     return make_desk(uow_factory)
 
 
-def with_follow_ups(
-    units: FollowUpUnitsOfWork, quiet: QuietHours | None = None, **rules: list[FollowUpRule]
-) -> Desk:
+def with_follow_ups(units: UnitsOfWork, quiet: QuietHours | None = None, **rules: list[FollowUpRule]) -> Desk:
     policy = default_policy()
     policy = policy.model_copy(update={"follow_ups": {**policy.follow_ups, **rules}, "quiet_hours": quiet})
     return make_desk(units, slug="birch", policy=policy)
@@ -78,7 +76,7 @@ def test_reopening_cancels_and_resolving_again_schedules_the_same_row_once(desk:
 
 
 def test_a_rule_relative_to_the_next_billing_counts_from_the_subscriptions_billing_date(
-    uow_factory: FollowUpUnitsOfWork,
+    uow_factory: UnitsOfWork,
 ) -> None:
     rule = FollowUpRule(after=timedelta(days=1), kind="check_in", relative_to="next_billing")
     desk = with_follow_ups(uow_factory, subscriber=[rule])
@@ -90,7 +88,7 @@ def test_a_rule_relative_to_the_next_billing_counts_from_the_subscriptions_billi
 
 
 def test_a_rule_relative_to_a_delivery_not_known_yet_counts_from_the_resolution(
-    uow_factory: FollowUpUnitsOfWork,
+    uow_factory: UnitsOfWork,
 ) -> None:
     rule = FollowUpRule(after=timedelta(days=3), kind="check_in", relative_to="delivery")
     desk = with_follow_ups(uow_factory, default=[rule])
@@ -100,7 +98,7 @@ def test_a_rule_relative_to_a_delivery_not_known_yet_counts_from_the_resolution(
 
 
 def test_a_follow_up_due_in_the_customers_night_moves_to_the_end_of_the_quiet_hours(
-    uow_factory: FollowUpUnitsOfWork,
+    uow_factory: UnitsOfWork,
 ) -> None:
     quiet = QuietHours.model_validate({"from": "21:00", "to": "08:00", "time_zone": "America/Los_Angeles"})
     desk = with_follow_ups(uow_factory, quiet=quiet)

@@ -1,6 +1,6 @@
 """What the follow-up services need from the store: the follow-ups repository of a unit of work.
 
-The store's units of work carry it as `uow.follow_ups` (`rapport.store.follow_up_units`); a unit of
+The store's units of work carry it as `uow.follow_ups` (`rapport.store.unit_of_work`); a unit of
 work without it (one built before follow-ups existed) schedules nothing rather than failing a resolve.
 """
 
