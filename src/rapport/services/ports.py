@@ -7,6 +7,7 @@ an adapter satisfies one by having the methods, without importing this module.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol
@@ -17,6 +18,7 @@ from rapport.domain.desk import Role
 from rapport.domain.merchant import Merchant
 from rapport.domain.policy_version import PolicyVersionInfo, StoredPolicy
 from rapport.engine.outcomes import TicketFacts
+from rapport.policy.cel_subset import Node
 from rapport.services.desk.grant_ports import GrantRepository
 from rapport.services.desk.ports import DeskRepository
 from rapport.services.ingestion.ports import IngestionRepositories
@@ -114,6 +116,12 @@ class OutcomeRepository(Protocol):
     ) -> list[TicketFacts]: ...
 
 
+class SegmentCountRepository(Protocol):
+    def count(
+        self, *, merchant_id: int, rules: Sequence[tuple[str, Node]], otherwise: str, now: datetime
+    ) -> dict[str, int]: ...
+
+
 class UnitOfWork(IngestionRepositories, Protocol):
     """One transaction: `with uow: ...; uow.commit()`; whatever is not committed is rolled back."""
 
@@ -140,6 +148,8 @@ class UnitOfWork(IngestionRepositories, Protocol):
     def grants(self) -> GrantRepository: ...
     @property
     def outcomes(self) -> OutcomeRepository: ...
+    @property
+    def segment_counts(self) -> SegmentCountRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

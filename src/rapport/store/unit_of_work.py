@@ -35,6 +35,7 @@ from rapport.store.repositories import (
 from rapport.store.repositories.desk import DeskRepository
 from rapport.store.repositories.follow_ups import FollowUpRepository
 from rapport.store.repositories.outcomes import OutcomeRepository
+from rapport.store.repositories.segment_counts import SegmentCountRepository
 from rapport.store.repositories.ticket_history import TicketHistoryRepository
 from rapport.store.statistics import refresh_after_commit
 from rapport.store.upsert import domain_errors
@@ -74,6 +75,7 @@ class UnitOfWork:
     grants: GrantRepository
     outcomes: OutcomeRepository
     follow_ups: FollowUpRepository
+    segment_counts: SegmentCountRepository
     ticket_history: TicketHistoryRepository
     users: UserRepository
     api_keys: ApiKeyRepository
@@ -119,6 +121,7 @@ class UnitOfWork:
         self.grants = GrantRepository(session)
         self.outcomes = OutcomeRepository(session)
         self.follow_ups = FollowUpRepository(session)
+        self.segment_counts = SegmentCountRepository(session)
         self.ticket_history = TicketHistoryRepository(session)
         self.users = UserRepository(session)
         self.api_keys = ApiKeyRepository(session)
