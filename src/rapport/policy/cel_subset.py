@@ -328,7 +328,7 @@ def _membership(needle: Node, haystack: Node) -> Node:
     for item in haystack.items:
         same = item.type == needle.type or (item.type in NUMERIC and needle.type in NUMERIC)
         if not same:
-            raise Untranslatable(f"'in' a list holding a {item.type} for a {needle.type}")
+            raise Untranslatable(f"'in' on a list with {item.type} items for a {needle.type}")
     return InList(needle, haystack.items)
 
 
