@@ -129,7 +129,9 @@ def test_int8_token_states_have_one_vector_per_token(runtimes) -> None:  # type:
 
 @pytest.mark.slow
 def test_the_shipped_classifier_reads_the_training_messages_alike_on_int8_and_numpy(runtimes) -> None:  # type: ignore[no-untyped-def]
-    texts = [e.text for e in training_examples([], OWN_CSVS)]
+    # Every 8th of our own training messages (~600): the full 4,800 took ~110 s of the suite's budget
+    # on numpy; the docs give the agreement on all of them (99.58 %).
+    texts = [e.text for e in training_examples([], OWN_CSVS)][::8]
     onnx = EncoderIntentModel.load(ENCODER_MODEL_PATH, embedder=runtimes["onnx-int8"]).classify_many(texts)
     numpy = EncoderIntentModel.load(ENCODER_MODEL_PATH, embedder=runtimes["numpy"]).classify_many(texts)
     agreement = sum(a.intent == b.intent for a, b in zip(onnx, numpy, strict=True)) / len(texts)
