@@ -14,6 +14,7 @@ from rapport.cli import (
     merchant_cmd,
     model_cmd,
     report_cmd,
+    segments_cmd,
     shopify_cmd,
     simulate_cmd,
     triage_cmd,
@@ -151,4 +152,5 @@ simulate_cmd.register(app)
 report_cmd.register(app)
 worker_cmd.register(app)
 follow_ups_cmd.register(app)
+segments_cmd.register(app)
 __all__ = ["app"]
