@@ -70,6 +70,7 @@ ORDER_FACTS = frozenset(
 )
 CONTACT_FACTS = frozenset({"contacts_last_90d", "refunds_last_90d", "credits_last_90d", "granted_last_90d"})
 _MS_PER_DAY = 86_400_000
+_GROUPED = 100  # above every SQL operator: both operands of a custom operator are parenthesized
 
 
 class SegmentCountRepository:
@@ -97,7 +98,7 @@ def _cents(amount: ColumnElement[Any]) -> ColumnElement[Any]:
 
 
 def _as_money(cents: ColumnElement[Any]) -> ColumnElement[Any]:
-    return cast(cents, Float()).op("/", return_type=Float())(literal(100.0, Float()))
+    return _op(cast(cents, Float()), "/", literal(100.0, Float()), Float())
 
 
 def _facts(session: Session, *, merchant_id: int, now: datetime, needed: frozenset[str]) -> Subquery:
@@ -174,7 +175,7 @@ def _order_facts(
 
 def _average_cents(total: ColumnElement[Any], count: ColumnElement[Any]) -> ColumnElement[Any]:
     """total / count in cents, half-up (away from zero), in integers so that no float rounding enters."""
-    halves = (func.abs(total) * 2 + count).op("/", return_type=BigInteger())(count * 2)
+    halves = _op(func.abs(total) * 2 + count, "/", count * 2, BigInteger())
     return case((count == 0, 0), (total < 0, -halves), else_=halves)
 
 
@@ -188,10 +189,10 @@ def _tenure_days(since: ColumnElement[Any], now: datetime, dialect: str) -> Colu
 
         difference = ms(literal(stamp, String())) - ms(since)
         per_day = literal(_MS_PER_DAY, BigInteger())
-        days: ColumnElement[Any] = difference.op("/", return_type=BigInteger())(per_day)
+        days: ColumnElement[Any] = _op(difference, "/", per_day, BigInteger())
     else:
         seconds = func.extract("epoch", literal(now) - since)
-        days = cast(func.floor(seconds.op("/", return_type=Float())(literal(86400.0, Float()))), BigInteger)
+        days = cast(func.floor(_op(seconds, "/", literal(86400.0, Float()), Float())), BigInteger)
     return case((since.is_(None), 0), (days < 0, 0), else_=days)
 
 
@@ -270,7 +271,7 @@ def _sql(node: Node, facts: Subquery) -> ColumnElement[Any]:
             return not_(operand)
         # `0 - x`, not `-x`: a negated negation would render as `--x`, which SQL reads as a comment.
         zero = Literal(0, "int") if node.type == "int" else Literal(0.0, "double")
-        return _literal(zero).op("-", return_type=operand.type)(operand)
+        return _op(_literal(zero), "-", operand, operand.type)
     if isinstance(node, InList):
         if not node.items:
             return false()
@@ -315,7 +316,16 @@ def _binary(node: Binary, left: ColumnElement[Any], right: ColumnElement[Any]) -
     # Arithmetic keeps CEL's types: int operations stay integers (`/` and `%` truncate toward zero on
     # both backends, as in CEL), double ones stay doubles.
     kind = BigInteger() if node.type == "int" else Float()
-    return left.op(op, return_type=kind)(right)
+    return _op(left, op, right, kind)
+
+
+def _op(
+    left: ColumnElement[Any], op: str, right: ColumnElement[Any], kind: TypeEngine[Any]
+) -> ColumnElement[Any]:
+    """`left op right` with both sides in parentheses: a custom operator has no precedence of its own, so
+    SQLAlchemy would otherwise render `(a - b) / c` as `a - b / c`."""
+    result: ColumnElement[Any] = left.op(op, precedence=_GROUPED, return_type=kind)(right)
+    return result
 
 
 __all__ = ["SegmentCountRepository"]
