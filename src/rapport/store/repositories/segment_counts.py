@@ -106,7 +106,7 @@ def _facts(session: Session, *, merchant_id: int, now: datetime, needed: frozens
     columns: list[ColumnElement[Any]] = [Customer.id.label("id")]
     query = select()
     if needed & ORDER_FACTS:
-        orders = _order_aggregates(now)
+        orders = _order_aggregates(now, needed)
         query = query.outerjoin_from(Customer, orders, orders.c.customer_id == Customer.id)
         columns += _order_facts(orders, needed, now, session.get_bind().dialect.name)
     if needed & CONTACT_FACTS:
@@ -136,19 +136,28 @@ def _customer_facts(needed: frozenset[str]) -> list[ColumnElement[Any]]:
     return [column.label(name) for name, column in available.items() if name in needed]
 
 
-def _order_aggregates(now: datetime) -> Subquery:
+def _order_aggregates(now: datetime, needed: frozenset[str]) -> Subquery:
+    """The orders' aggregates per customer, only those `needed` facts are made of (each costs a pass)."""
     is_open = and_(not_(is_cancelled()), Order.fulfillment_status.not_in(CLOSED_FULFILLMENT))
+    aggregates: dict[str, ColumnElement[Any]] = {
+        "orders_count": func.count(Order.id).filter(counted()),
+        "total_spent": func.sum(Order.total).filter(counted()),
+        "spent_last_365d": func.sum(Order.total).filter(
+            counted(), Order.created_at >= now - timedelta(days=365)
+        ),
+        "first_order_at": func.min(Order.created_at).filter(counted()),
+        "open_orders": func.count(Order.id).filter(is_open),
+    }
+    made_of = {
+        "orders_count": {"orders_count", "average_order_value"},
+        "total_spent": {"total_spent", "average_order_value"},
+        "spent_last_365d": {"spent_last_365d"},
+        "first_order_at": {"tenure_days"},
+        "open_orders": {"open_orders"},
+    }
+    chosen = [aggregate.label(name) for name, aggregate in aggregates.items() if needed & made_of[name]]
     return (
-        select(
-            Order.customer_id.label("customer_id"),
-            func.count(Order.id).filter(counted()).label("orders_count"),
-            func.sum(Order.total).filter(counted()).label("total_spent"),
-            func.sum(Order.total)
-            .filter(counted(), Order.created_at >= now - timedelta(days=365))
-            .label("spent_last_365d"),
-            func.min(Order.created_at).filter(counted()).label("first_order_at"),
-            func.count(Order.id).filter(is_open).label("open_orders"),
-        )
+        select(Order.customer_id.label("customer_id"), *chosen)
         .where(Order.customer_id.is_not(None), Order.created_at <= now)
         .group_by(Order.customer_id)
         .subquery("order_facts")
@@ -158,17 +167,22 @@ def _order_aggregates(now: datetime) -> Subquery:
 def _order_facts(
     orders: Subquery, needed: frozenset[str], now: datetime, dialect: str
 ) -> list[ColumnElement[Any]]:
-    count = cast(func.coalesce(orders.c.orders_count, 0), BigInteger)
-    total = _cents(orders.c.total_spent)
-    available: dict[str, ColumnElement[Any]] = {
-        "orders_count": count,
-        "total_spent": _as_money(total),
-        "spent_last_365d": _as_money(_cents(orders.c.spent_last_365d)),
-        "average_order_value": _as_money(_average_cents(total, count)),
-        "open_orders": cast(func.coalesce(orders.c.open_orders, 0), BigInteger),
-    }
-    if "tenure_days" in needed:
-        since = func.coalesce(orders.c.first_order_at, Customer.created_at)
+    columns = orders.c
+    available: dict[str, ColumnElement[Any]] = {}
+    if "orders_count" in columns:
+        count = cast(func.coalesce(columns.orders_count, 0), BigInteger)
+        available["orders_count"] = count
+    if "total_spent" in columns:
+        total = _cents(columns.total_spent)
+        available["total_spent"] = _as_money(total)
+    if "orders_count" in columns and "total_spent" in columns:
+        available["average_order_value"] = _as_money(_average_cents(total, count))
+    if "spent_last_365d" in columns:
+        available["spent_last_365d"] = _as_money(_cents(columns.spent_last_365d))
+    if "open_orders" in columns:
+        available["open_orders"] = cast(func.coalesce(columns.open_orders, 0), BigInteger)
+    if "first_order_at" in columns:
+        since = func.coalesce(columns.first_order_at, Customer.created_at)
         available["tenure_days"] = _tenure_days(since, now, dialect)
     return [column.label(name) for name, column in available.items() if name in needed]
 
