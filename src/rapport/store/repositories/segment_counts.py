@@ -31,6 +31,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    text,
     true,
 )
 from sqlalchemy.orm import Session
@@ -89,6 +90,10 @@ class SegmentCountRepository:
         )
         chosen = select(choice.label("segment")).select_from(facts).subquery("chosen")
         query = select(chosen.c.segment, func.count()).group_by(chosen.c.segment)
+        if self.session.get_bind().dialect.name == "postgresql":
+            # The CASE's subplans make the planner's estimate huge, so it JIT-compiles the statement:
+            # over 100k customers that took 0.5 of 1.2 s, for a query that runs once.
+            self.session.execute(text("SET LOCAL jit = off"))
         return {str(name): int(n) for name, n in self.session.execute(query)}
 
 

@@ -1,0 +1,366 @@
+"""`rapport segments count` at scale: one SQL GROUP BY against the engine run on every profile.
+
+Builds a store of N customers (default 100,000; skewed spend, repeat buyers, ~8 % active subscriptions,
+loyalty tags and tiers, past contacts with grants) with Core bulk inserts, then measures, in the same run:
+  - sql:     `services.segments.count_segments` with every rule translated (one statement), median of 3;
+  - python:  the Python path (profile + engine per customer) on the first `--sample` customers, and that
+             time scaled linearly to the whole store (the path is one profile per customer, so it is linear);
+  - reference: `SELECT count(*) FROM customers` and one full aggregate over the orders table, the floor
+             any per-customer count has to pay.
+for the default policy (reads spend, order count, subscription, tags) and a "wide" policy whose rules read
+every group of facts (orders with tenure and averages, contacts and ledger grants, tiers, points).
+`--smoke` (2,000 customers) also runs the Python path over the whole store and checks that both paths
+give the same sizes; it runs in CI.
+
+Run: .venv/bin/python benchmarks/bench_segments.py [--customers 100000] [--orders-per-customer 4.5]
+     [--sample 1000] [--database PG_URL] [--store FILE.db (kept, reused if present)] [--smoke] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from bench_concurrency import postgres_schema
+from sqlalchemy import Engine, func, insert, select, text
+
+from rapport.policy import Policy, Segment, default_policy
+from rapport.services.segments import count_segments, translated_rules
+from rapport.store.database import make_engine, session_factory, upgrade
+from rapport.store.models import (
+    Customer,
+    CustomerTag,
+    Grant,
+    Merchant,
+    Order,
+    Subscription,
+    SupportContact,
+    table_of,
+)
+from rapport.store.unit_of_work import UnitsOfWork, factory_for
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+CHUNK = 20_000
+WIDE_RULES = (
+    ("vip", "customer.total_spent >= 2000.0 || (customer.orders_count >= 10 && customer.tenure_days > 365)"),
+    ("at_risk", "customer.granted_last_90d > 50.0 || customer.contacts_last_90d >= 3"),
+    ("gold", "customer.loyalty_tier in ['gold', 'platinum'] && customer.average_order_value > 60.0"),
+    ("subscriber", "customer.has_active_subscription && !('wholesale' in customer.tags)"),
+    (
+        "regular",
+        "customer.orders_count * 10 + customer.loyalty_points / 100 >= 30 || customer.open_orders > 1",
+    ),
+    ("first_time", "customer.orders_count <= 1"),
+    ("standard", "true"),
+)
+
+
+def wide_policy() -> Policy:
+    segments = [Segment(name=name, when=rule) for name, rule in WIDE_RULES]
+    return default_policy().model_copy(update={"segments": segments})
+
+
+# -- the store ---------------------------------------------------------------------------------------
+def build_store(engine: Engine, *, customers: int, orders_per_customer: float, seed: int) -> int:
+    """Writes the merchant "bench" and its customers; returns the merchant id."""
+    rng = random.Random(seed)
+    with engine.begin() as connection:
+        merchant_id = connection.execute(
+            insert(table_of(Merchant))
+            .values(slug="bench", name="Bench", currency="USD")
+            .returning(Merchant.id)
+        ).scalar_one()
+    order_id = 0
+    for start in range(0, customers, CHUNK):
+        rows: dict[str, list[dict[str, Any]]] = {
+            "customers": [],
+            "orders": [],
+            "subs": [],
+            "tags": [],
+            "contacts": [],
+            "grants": [],
+        }
+        for customer_id in range(start + 1, min(start + CHUNK, customers) + 1):
+            order_id = _customer_rows(rng, rows, merchant_id, customer_id, order_id, orders_per_customer)
+        with engine.begin() as connection:
+            for table, key in (
+                (Customer, "customers"),
+                (Order, "orders"),
+                (Subscription, "subs"),
+                (CustomerTag, "tags"),
+                (SupportContact, "contacts"),
+                (Grant, "grants"),
+            ):
+                if rows[key]:
+                    connection.execute(insert(table_of(table)), rows[key])
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
+    return merchant_id
+
+
+def _customer_rows(
+    rng: random.Random,
+    rows: dict[str, list[dict[str, Any]]],
+    merchant_id: int,
+    customer_id: int,
+    order_id: int,
+    mean: float,
+) -> int:
+    created = NOW - timedelta(days=rng.uniform(0, 1_100))
+    rows["customers"].append(
+        {
+            "id": customer_id,
+            "merchant_id": merchant_id,
+            "external_id": f"c{customer_id}",
+            "email": f"customer{customer_id:07d}@example.com",
+            "first_name": "Sam",
+            "created_at": created,
+            "loyalty_tier": rng.choices((None, "bronze", "silver", "gold"), (70, 15, 10, 5))[0],
+            "loyalty_points": int(rng.expovariate(1 / 300)),
+            "accepts_marketing": False,
+        }
+    )
+    # Repeat buying is skewed: most customers buy once or twice, a few buy very often.
+    count = min(60, int(rng.expovariate(1 / mean))) if rng.random() > 0.1 else 0
+    age = (NOW - created).total_seconds() / 86_400
+    for _ in range(count):
+        order_id += 1
+        status = rng.choices(
+            ("paid", "refunded", "voided", "partially_refunded", "pending"), (86, 5, 2, 4, 3)
+        )[0]
+        rows["orders"].append(
+            {
+                "id": order_id,
+                "merchant_id": merchant_id,
+                "external_id": str(order_id),
+                "customer_id": customer_id,
+                "name": f"#{order_id}",
+                "created_at": NOW - timedelta(days=rng.uniform(-1, age)),
+                "total": Decimal(round(rng.lognormvariate(3.8, 0.7), 2)).quantize(Decimal("0.01")),
+                "currency": "USD",
+                "financial_status": status,
+                "fulfillment_status": rng.choices(
+                    ("fulfilled", "unfulfilled", "partial", "restocked"), (85, 10, 3, 2)
+                )[0],
+                "cancelled_at": None if rng.random() > 0.02 else NOW - timedelta(days=rng.uniform(0, age)),
+            }
+        )
+    if rng.random() < 0.1:
+        rows["subs"].append(
+            {
+                "merchant_id": merchant_id,
+                "external_id": f"s{customer_id}",
+                "customer_id": customer_id,
+                "status": "active" if rng.random() < 0.8 else "cancelled",
+                "currency": "USD",
+                "next_billing_at": NOW + timedelta(days=rng.uniform(1, 30)),
+            }
+        )
+    for tag, share in (("loyalty", 0.1), ("vip", 0.03), ("wholesale", 0.02)):
+        if rng.random() < share:
+            rows["tags"].append({"merchant_id": merchant_id, "customer_id": customer_id, "tag": tag})
+    if rng.random() < 0.2:
+        offer = rng.choice((None, None, "refund", "store_credit", "partial_refund"))
+        rows["contacts"].append(
+            {
+                "merchant_id": merchant_id,
+                "external_id": f"k{customer_id}",
+                "customer_id": customer_id,
+                "created_at": NOW - timedelta(days=rng.uniform(0, 150)),
+                "intent": "damaged_item",
+                "outcome": "resolved",
+                "granted_offer": offer,
+                "granted_amount": None if offer is None else Decimal(rng.randint(500, 12_000)) / 100,
+                "granted_currency": None if offer is None else "USD",
+            }
+        )
+    if rng.random() < 0.02:
+        amount = Decimal(rng.randint(500, 8_000)) / 100
+        rows["grants"].append(
+            {
+                "merchant_id": merchant_id,
+                "customer_id": customer_id,
+                "email": f"customer{customer_id:07d}@example.com",
+                "offer": rng.choice(("partial_refund", "store_credit")),
+                "amount": amount,
+                "currency": "USD",
+                "amount_in_policy_currency": amount,
+                "granted_by_label": "agent@bench.test",
+                "role": "agent",
+                "created_at": NOW - timedelta(days=rng.uniform(0, 120)),
+            }
+        )
+    return order_id
+
+
+# -- the measurements --------------------------------------------------------------------------------
+def _median_seconds(runs: int, work: Any) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = work()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def _python_sample(units: UnitsOfWork, merchant_id: int, policy: Policy, sample: int) -> float:
+    """Seconds the Python path takes for the first `sample` customers (profile + engine each)."""
+    from rapport.engine.facts import customer_facts
+    from rapport.engine.segmenting import choose_segment
+    from rapport.services.segments import no_order_facts
+
+    started = time.perf_counter()
+    with units() as uow:
+        emails = uow.customers.emails_page(merchant_id=merchant_id, after=None, limit=sample)
+        for email in emails:
+            profile = uow.profiles.get_profile(merchant_id=merchant_id, email=email, now=NOW)
+            choose_segment(policy, {"customer": customer_facts(profile), **no_order_facts(NOW)})
+    return time.perf_counter() - started
+
+
+def _references(engine: Engine) -> dict[str, float]:
+    with engine.connect() as connection:
+        started = time.perf_counter()
+        connection.execute(select(func.count()).select_from(Customer)).scalar_one()
+        customers = time.perf_counter() - started
+        started = time.perf_counter()
+        per_customer = select(Order.customer_id, func.sum(Order.total).label("spent")).group_by(
+            Order.customer_id
+        )
+        spent = per_customer.subquery()
+        connection.execute(select(func.count(), func.sum(spent.c.spent))).one()
+        grouped = time.perf_counter() - started
+    return {"count_customers_s": round(customers, 3), "orders_group_by_customer_s": round(grouped, 3)}
+
+
+def measure(engine: Engine, merchant_id: int, customers: int, *, sample: int, smoke: bool) -> dict[str, Any]:
+    units = factory_for(session_factory(engine))
+    figures: dict[str, Any] = {
+        "backend": engine.dialect.name,
+        "customers": customers,
+        "references": _references(engine),
+    }
+    for label, policy in (("default", default_policy()), ("wide", wide_policy())):
+        assert not translated_rules(policy, NOW)[1], "every benchmark rule must translate"
+        seconds, counted = _median_seconds(
+            3, lambda p=policy: count_segments(units, merchant_id=merchant_id, policy=p, now=NOW)
+        )
+        assert counted.method == "sql"
+        python_sample = _python_sample(units, merchant_id, policy, min(sample, customers))
+        per_customer = python_sample / min(sample, customers)
+        entry: dict[str, Any] = {
+            "sql_median_s": round(seconds, 3),
+            "python_sample_customers": min(sample, customers),
+            "python_sample_s": round(python_sample, 3),
+            "python_extrapolated_s": round(per_customer * customers, 1),
+            "speedup": round(per_customer * customers / seconds, 1),
+            "sizes": {s.name: s.customers for s in counted.segments},
+        }
+        if smoke:
+            # The whole Python path (a rule it cannot translate forces it) must find the same sizes.
+            forced = policy.model_copy(
+                update={
+                    "segments": [
+                        *policy.segments[:-1],
+                        Segment(name=policy.segments[-1].name, when="size([]) == 0"),
+                    ]
+                }
+            )
+            python = count_segments(units, merchant_id=merchant_id, policy=forced, now=NOW)
+            assert python.method == "python"
+            assert [s.customers for s in python.segments] == [s.customers for s in counted.segments], label
+            entry["python_agrees"] = True
+        figures[label] = entry
+    return figures
+
+
+@contextlib.contextmanager
+def _database(args: argparse.Namespace) -> Iterator[tuple[Engine, bool]]:
+    """The engine to measure on, and whether its store still has to be built."""
+    if args.database:
+        with postgres_schema(args.database) as url:  # a fresh schema, dropped afterwards
+            engine = make_engine(url)
+            upgrade(engine)
+            yield engine, True
+            engine.dispose()
+        return
+    if args.store:
+        fresh = not Path(args.store).exists()
+        engine = make_engine(f"sqlite:///{args.store}")
+        upgrade(engine)
+        yield engine, fresh
+        engine.dispose()
+        return
+    with tempfile.TemporaryDirectory() as directory:
+        engine = make_engine(f"sqlite:///{directory}/bench.db")
+        upgrade(engine)
+        yield engine, True
+        engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--orders-per-customer", type=float, default=4.5)
+    parser.add_argument("--sample", type=int, default=1_000)
+    parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--database", help="a PostgreSQL server URL: the store is built in a fresh schema")
+    parser.add_argument("--store", help="an SQLite file kept between runs (built when missing)")
+    parser.add_argument("--smoke", action="store_true", help="2,000 customers; also checks both paths agree")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    customers = 2_000 if args.smoke else args.customers
+    load_before = os.getloadavg()
+    with _database(args) as (engine, fresh):
+        build_s = 0.0
+        if fresh:
+            started = time.perf_counter()
+            merchant_id = build_store(
+                engine, customers=customers, orders_per_customer=args.orders_per_customer, seed=args.seed
+            )
+            build_s = time.perf_counter() - started
+        else:
+            with engine.connect() as connection:
+                merchant_id = connection.execute(
+                    select(Merchant.id).where(Merchant.slug == "bench")
+                ).scalar_one()
+                customers = connection.execute(select(func.count()).select_from(Customer)).scalar_one()
+        figures = measure(engine, merchant_id, customers, sample=args.sample, smoke=args.smoke)
+    figures["build_s"] = round(build_s, 1)
+    figures["loadavg_before"] = [round(x, 2) for x in load_before]
+    figures["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return
+    print(
+        f"{figures['backend']}: {customers:,} customers (store built in {build_s:.1f} s); load average "
+        f"{figures['loadavg_before']} -> {figures['loadavg_after']}"
+    )
+    print(
+        f"  reference: count(*) customers {figures['references']['count_customers_s']} s, "
+        f"orders GROUP BY customer {figures['references']['orders_group_by_customer_s']} s"
+    )
+    for label in ("default", "wide"):
+        entry = figures[label]
+        print(
+            f"  {label:8} sql {entry['sql_median_s']:.3f} s (median of 3) | "
+            f"python {entry['python_sample_s']:.2f} s for "
+            f"{entry['python_sample_customers']:,} -> {entry['python_extrapolated_s']:,.0f} s for all "
+            f"({entry['speedup']:,.0f}x)" + (" | both paths agree" if entry.get("python_agrees") else "")
+        )
+
+
+if __name__ == "__main__":
+    main()
