@@ -32,7 +32,7 @@ from rapport.understanding.reading import default_classifier
 
 if TYPE_CHECKING:
     from rapport.connectors.shopify.client import ShopifyEndpoint
-    from rapport.services.follow_ups.ports import FollowUpSender, OutboundMessage
+    from rapport.services.follow_ups.ports import FollowUpSender
     from rapport.services.follow_ups.store_port import FollowUpUnitOfWorkFactory
     from rapport.services.follow_ups.worker import FollowUpWorker
     from rapport.services.webhooks import WebhookService
@@ -222,36 +222,18 @@ def follow_up_sender(settings: Settings) -> FollowUpSender:
                 from_name=settings.smtp_from_name,
                 timeout_seconds=settings.smtp_timeout_seconds,
             )
-            return AdapterSender(SmtpSender(smtp))
+            return SmtpSender(smtp)
         if settings.follow_up_delivery == "helpdesk_webhook":
             hook = HelpdeskWebhook(
                 settings.helpdesk_webhook_url,
                 settings.helpdesk_webhook_secret,
                 timeout_seconds=settings.helpdesk_webhook_timeout_seconds,
             )
-            return AdapterSender(hook)
+            return hook
     except ValueError as exc:
         raise InvalidInput(f"follow-up delivery {settings.follow_up_delivery}: {exc}") from None
     outbox = FileOutbox(settings.outbox_dir, from_address=sender_address, from_name=settings.smtp_from_name)
-    return AdapterSender(outbox)
-
-
-class AdapterSender:
-    """A delivery adapter seen through the follow-up port: adapters may not import the services (the
-    layers), so each raises its own failure (reason, retryable), turned here into `DeliveryFailed`."""
-
-    def __init__(self, adapter: FollowUpSender) -> None:
-        self.adapter = adapter
-
-    def send(self, message: OutboundMessage) -> None:
-        from rapport.connectors.helpdesk_webhook import WebhookNotDelivered
-        from rapport.mail.outgoing import NotDelivered
-        from rapport.services.follow_ups.ports import DeliveryFailed
-
-        try:
-            self.adapter.send(message)
-        except (NotDelivered, WebhookNotDelivered) as exc:
-            raise DeliveryFailed(exc.reason, retryable=exc.retryable) from exc
+    return outbox
 
 
 def signal_rules_file(path: Path) -> SignalRules:

@@ -15,12 +15,11 @@ from pydantic import SecretStr
 
 from rapport.connectors.helpdesk_webhook import (
     HelpdeskWebhook,
-    WebhookNotDelivered,
     payload,
     signature,
     verify_signature,
 )
-from rapport.services.follow_ups.ports import OutboundMessage
+from rapport.domain.follow_ups import DeliveryFailed, OutboundMessage
 
 SECRET = "whsec_helpdesk_tests"
 
@@ -109,41 +108,41 @@ def test_the_same_follow_up_twice_carries_the_same_key(helpdesk: Running) -> Non
 
 
 def test_a_wrong_secret_is_refused_by_the_help_desk_and_not_retried(helpdesk: Running) -> None:
-    with pytest.raises(WebhookNotDelivered, match="401") as failed:
+    with pytest.raises(DeliveryFailed, match="401") as failed:
         webhook(helpdesk.url, secret="not-the-shared-one").send(a_follow_up())
     assert failed.value.retryable is False
 
 
 def test_a_server_error_is_retryable(helpdesk: Running) -> None:
     helpdesk.desk.status = 503
-    with pytest.raises(WebhookNotDelivered, match="503") as failed:
+    with pytest.raises(DeliveryFailed, match="503") as failed:
         webhook(helpdesk.url).send(a_follow_up())
     assert failed.value.retryable is True
 
 
 def test_a_refused_body_is_not_retryable(helpdesk: Running) -> None:
     helpdesk.desk.status = 422
-    with pytest.raises(WebhookNotDelivered, match="422") as failed:
+    with pytest.raises(DeliveryFailed, match="422") as failed:
         webhook(helpdesk.url).send(a_follow_up())
     assert failed.value.retryable is False
 
 
 def test_too_many_requests_is_retryable(helpdesk: Running) -> None:
     helpdesk.desk.status = 429
-    with pytest.raises(WebhookNotDelivered) as failed:
+    with pytest.raises(DeliveryFailed) as failed:
         webhook(helpdesk.url).send(a_follow_up())
     assert failed.value.retryable is True
 
 
 def test_a_slow_help_desk_times_out_and_is_retryable(helpdesk: Running) -> None:
     helpdesk.desk.delay_seconds = 1.0
-    with pytest.raises(WebhookNotDelivered, match="Timeout") as failed:
+    with pytest.raises(DeliveryFailed, match="Timeout") as failed:
         webhook(helpdesk.url, timeout_seconds=0.2).send(a_follow_up())
     assert failed.value.retryable is True
 
 
 def test_a_help_desk_that_is_down_is_retryable() -> None:
-    with pytest.raises(WebhookNotDelivered, match="ConnectError") as failed:
+    with pytest.raises(DeliveryFailed, match="ConnectError") as failed:
         webhook("http://127.0.0.1:9/rapport").send(a_follow_up())
     assert failed.value.retryable is True
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from rapport.domain.follow_ups import DeliveryFailed
 from rapport.mail.file_outbox import FileOutbox, file_name
-from rapport.mail.outgoing import NotDelivered
 
 from .builders import a_follow_up
 
@@ -67,12 +67,12 @@ def test_a_key_that_is_no_safe_file_name_still_gets_its_own_file() -> None:
 def test_a_directory_that_cannot_be_written_is_a_retryable_failure(tmp_path: Path) -> None:
     blocked = tmp_path / "not-a-directory"
     blocked.write_text("a file where the outbox should be")
-    with pytest.raises(NotDelivered, match="cannot write") as failed:
+    with pytest.raises(DeliveryFailed, match="cannot write") as failed:
         outbox(blocked).send(a_follow_up())
     assert failed.value.retryable is True
 
 
 def test_a_subject_with_a_line_break_is_refused_for_good(tmp_path: Path) -> None:
-    with pytest.raises(NotDelivered, match="line break") as failed:
+    with pytest.raises(DeliveryFailed, match="line break") as failed:
         outbox(tmp_path).send(a_follow_up(subject="Hello\nBcc: everyone@example.com"))
     assert failed.value.retryable is False

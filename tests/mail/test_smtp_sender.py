@@ -18,7 +18,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from pydantic import SecretStr
 
-from rapport.mail.outgoing import NotDelivered
+from rapport.domain.follow_ups import DeliveryFailed
 from rapport.mail.smtp_sender import SmtpSender, SmtpSettings
 
 from .builders import a_follow_up
@@ -147,35 +147,35 @@ def test_the_sender_logs_in_with_its_password(with_login: Server) -> None:
 
 
 def test_a_wrong_password_is_not_retryable(with_login: Server) -> None:
-    with pytest.raises(NotDelivered, match="535") as failed:
+    with pytest.raises(DeliveryFailed, match="535") as failed:
         sender(with_login.port, username="ana", password=SecretStr("wrong")).send(a_follow_up())
     assert failed.value.retryable is False
 
 
 def test_a_451_answer_is_retryable(plain: Server) -> None:
     plain.mailbox.data_reply = "451 4.3.0 Try again later"
-    with pytest.raises(NotDelivered, match="451") as failed:
+    with pytest.raises(DeliveryFailed, match="451") as failed:
         sender(plain.port).send(a_follow_up())
     assert failed.value.retryable is True
 
 
 def test_a_greylisted_recipient_is_retryable(plain: Server) -> None:
     plain.mailbox.rcpt_reply = "450 4.2.0 Greylisted, come back later"
-    with pytest.raises(NotDelivered) as failed:
+    with pytest.raises(DeliveryFailed) as failed:
         sender(plain.port).send(a_follow_up())
     assert failed.value.retryable is True
 
 
 def test_a_refused_recipient_is_not_retryable_and_names_the_address(plain: Server) -> None:
     plain.mailbox.rcpt_reply = "550 5.1.1 No such user"
-    with pytest.raises(NotDelivered, match=r"refused dana\.lee@example\.com: 550") as failed:
+    with pytest.raises(DeliveryFailed, match=r"refused dana\.lee@example\.com: 550") as failed:
         sender(plain.port).send(a_follow_up())
     assert failed.value.retryable is False
     assert plain.mailbox.received == []
 
 
 def test_a_server_that_is_down_is_retryable() -> None:
-    with pytest.raises(NotDelivered, match="ConnectionRefused") as failed:
+    with pytest.raises(DeliveryFailed, match="ConnectionRefused") as failed:
         sender(free_port()).send(a_follow_up())
     assert failed.value.retryable is True
 
@@ -185,7 +185,7 @@ def test_a_server_that_never_greets_times_out_and_is_retryable() -> None:
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)
         port = silent.getsockname()[1]
-        with pytest.raises(NotDelivered, match="[Tt]imeout|timed out") as failed:
+        with pytest.raises(DeliveryFailed, match="[Tt]imeout|timed out") as failed:
             sender(port, timeout_seconds=0.3).send(a_follow_up())
     assert failed.value.retryable is True
 
@@ -200,13 +200,13 @@ def test_starttls_upgrades_the_connection_before_sending(certificate: Certificat
 def test_starttls_with_an_untrusted_certificate_is_not_retryable(certificate: Certificate) -> None:
     options = {"tls_context": certificate.server_context(), "require_starttls": True}
     for server in serve(Mailbox(), **options):
-        with pytest.raises(NotDelivered, match="not trusted") as failed:
+        with pytest.raises(DeliveryFailed, match="not trusted") as failed:
             sender(server.port, security="starttls").send(a_follow_up())  # the system's CAs only
         assert failed.value.retryable is False
 
 
 def test_starttls_asked_of_a_server_without_it_is_not_retryable(plain: Server) -> None:
-    with pytest.raises(NotDelivered, match="RAPPORT_SMTP_SECURITY") as failed:
+    with pytest.raises(DeliveryFailed, match="RAPPORT_SMTP_SECURITY") as failed:
         sender(plain.port, security="starttls").send(a_follow_up())
     assert failed.value.retryable is False
 

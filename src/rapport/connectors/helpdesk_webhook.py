@@ -20,47 +20,16 @@ import hmac
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Protocol
 
 import httpx
 from pydantic import SecretStr
+
+from rapport.domain.follow_ups import DeliveryFailed, OutboundMessage
 
 SIGNATURE = "X-Rapport-Signature"
 TIMESTAMP = "X-Rapport-Timestamp"
 KEY = "X-Rapport-Key"
 _RETRYABLE_4XX = frozenset({408, 429})
-
-
-class Outgoing(Protocol):
-    """One follow-up to deliver (`services.follow_ups.ports.OutboundMessage` satisfies it)."""
-
-    @property
-    def key(self) -> str: ...
-    @property
-    def merchant_id(self) -> int: ...
-    @property
-    def ticket_id(self) -> int: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def channel(self) -> str: ...
-    @property
-    def to_address(self) -> str: ...
-    @property
-    def to_name(self) -> str | None: ...
-    @property
-    def subject(self) -> str: ...
-    @property
-    def body(self) -> str: ...
-
-
-class WebhookNotDelivered(Exception):
-    """The help desk did not take the follow-up; `retryable` says whether trying later may help."""
-
-    def __init__(self, reason: str, *, retryable: bool) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retryable = retryable
 
 
 def signature(body: bytes, timestamp: int, secret: str) -> str:
@@ -88,7 +57,7 @@ def verify_signature(
     return hmac.compare_digest(signature(body, int(stamp), key).encode(), sent.strip().encode())
 
 
-def payload(message: Outgoing) -> bytes:
+def payload(message: OutboundMessage) -> bytes:
     """The JSON body: every field of the follow-up, keys sorted, UTF-8."""
     document = {
         "key": message.key,
@@ -123,8 +92,8 @@ class HelpdeskWebhook:
         self.timeout_seconds = timeout_seconds
         self.transport = transport
 
-    def send(self, message: Outgoing, *, now: datetime | None = None) -> None:
-        """Deliver the follow-up, or raise `WebhookNotDelivered` saying whether to retry."""
+    def send(self, message: OutboundMessage, *, now: datetime | None = None) -> None:
+        """Deliver the follow-up, or raise `DeliveryFailed` saying whether to retry."""
         body = payload(message)
         stamp = int((now or datetime.now(UTC)).timestamp())
         headers = {
@@ -137,10 +106,10 @@ class HelpdeskWebhook:
             with httpx.Client(timeout=self.timeout_seconds, transport=self.transport) as client:
                 response = client.post(self.url, content=body, headers=headers)
         except httpx.TransportError as exc:  # timeouts, refused or dropped connections, TLS failures
-            raise WebhookNotDelivered(f"{self.url}: {type(exc).__name__}: {exc}", retryable=True) from exc
+            raise DeliveryFailed(f"{self.url}: {type(exc).__name__}: {exc}", retryable=True) from exc
         status = response.status_code
         if 200 <= status < 300:
             return
         retryable = status >= 500 or status in _RETRYABLE_4XX
         answer = response.text[:200].strip()
-        raise WebhookNotDelivered(f"{self.url} answered {status} {answer}".strip(), retryable=retryable)
+        raise DeliveryFailed(f"{self.url} answered {status} {answer}".strip(), retryable=retryable)

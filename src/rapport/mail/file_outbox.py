@@ -14,7 +14,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from rapport.mail.outgoing import NotDelivered, Outgoing, email_message
+from rapport.domain.follow_ups import DeliveryFailed, OutboundMessage
+from rapport.mail.outgoing import email_message
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,150}$")
 
@@ -38,7 +39,7 @@ class FileOutbox:
     def path_for(self, key: str) -> Path:
         return self.directory / file_name(key)
 
-    def send(self, message: Outgoing) -> None:
+    def send(self, message: OutboundMessage) -> None:
         """Write the message's `.eml` atomically; a directory that cannot be written is retryable."""
         mail = email_message(message, from_address=self.from_address, from_name=self.from_name)
         target = self.path_for(message.key)
@@ -57,7 +58,7 @@ class FileOutbox:
                 raise
         except OSError as exc:
             # A full disk or a missing permission may be fixed by an admin: worth retrying later.
-            raise NotDelivered(f"cannot write {target}: {exc.strerror or exc}", retryable=True) from exc
+            raise DeliveryFailed(f"cannot write {target}: {exc.strerror or exc}", retryable=True) from exc
 
 
 def _sync_directory(directory: Path) -> None:

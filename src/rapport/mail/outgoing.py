@@ -1,8 +1,6 @@
-"""What the mail adapters carry, the e-mail they make of it, and how they fail.
+"""The e-mail the mail adapters make of one follow-up (`domain.follow_ups.OutboundMessage`).
 
-Adapters sit beside the services and may not import them (the layers of docs/architecture.md), so
-`Outgoing` describes `services.follow_ups.ports.OutboundMessage` structurally, and `NotDelivered`
-(reason, retryable) is what the composition root turns into the port's `DeliveryFailed`.
+A failure is the domain's `DeliveryFailed` (reason, retryable), the same the follow-up port expects.
 """
 
 from __future__ import annotations
@@ -11,39 +9,10 @@ import re
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
-from typing import Protocol
+
+from rapport.domain.follow_ups import DeliveryFailed, OutboundMessage
 
 _NOT_IN_MSG_ID = re.compile(r"[^A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]")
-
-
-class Outgoing(Protocol):
-    """One follow-up to deliver (`OutboundMessage` satisfies it)."""
-
-    @property
-    def key(self) -> str: ...
-    @property
-    def merchant_id(self) -> int: ...
-    @property
-    def ticket_id(self) -> int: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def to_address(self) -> str: ...
-    @property
-    def to_name(self) -> str | None: ...
-    @property
-    def subject(self) -> str: ...
-    @property
-    def body(self) -> str: ...
-
-
-class NotDelivered(Exception):
-    """The message did not go out; `retryable` says whether trying again later may help."""
-
-    def __init__(self, reason: str, *, retryable: bool) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retryable = retryable
 
 
 def message_id(key: str, from_address: str) -> str:
@@ -55,7 +24,7 @@ def message_id(key: str, from_address: str) -> str:
 
 
 def email_message(
-    message: Outgoing, *, from_address: str, from_name: str = "", now: datetime | None = None
+    message: OutboundMessage, *, from_address: str, from_name: str = "", now: datetime | None = None
 ) -> EmailMessage:
     """The RFC 5322 e-mail of one follow-up: plain text in UTF-8, marked as sent automatically."""
     headers = {
@@ -67,7 +36,7 @@ def email_message(
     }
     for field, value in headers.items():
         if "\n" in value or "\r" in value:  # a header injection ("\nBcc: ..."): never sendable
-            raise NotDelivered(f"{field} contains a line break", retryable=False)
+            raise DeliveryFailed(f"{field} contains a line break", retryable=False)
     mail = EmailMessage()
     mail["Message-ID"] = message_id(message.key, from_address)
     mail["Date"] = format_datetime(now or datetime.now(UTC))

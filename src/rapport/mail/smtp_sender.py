@@ -19,7 +19,8 @@ from typing import Literal
 
 from pydantic import SecretStr
 
-from rapport.mail.outgoing import NotDelivered, Outgoing, email_message
+from rapport.domain.follow_ups import DeliveryFailed, OutboundMessage
+from rapport.mail.outgoing import email_message
 
 Security = Literal["starttls", "ssl", "none"]
 
@@ -49,8 +50,8 @@ class SmtpSender:
         self.settings = settings
         self.tls_context = tls_context or ssl.create_default_context()
 
-    def send(self, message: Outgoing) -> None:
-        """Hand the message to the server, or raise `NotDelivered` saying whether to retry."""
+    def send(self, message: OutboundMessage) -> None:
+        """Hand the message to the server, or raise `DeliveryFailed` saying whether to retry."""
         s = self.settings
         mail = email_message(message, from_address=s.from_address, from_name=s.from_name)
         where = f"{s.host}:{s.port}"
@@ -67,13 +68,13 @@ class SmtpSender:
         except smtplib.SMTPResponseException as exc:  # sender refused, data refused, login failed ...
             raise _refused(f"{where} answered", exc.smtp_code, exc.smtp_error) from exc
         except smtplib.SMTPNotSupportedError as exc:
-            raise NotDelivered(f"{where}: {exc} (check RAPPORT_SMTP_SECURITY)", retryable=False) from exc
+            raise DeliveryFailed(f"{where}: {exc} (check RAPPORT_SMTP_SECURITY)", retryable=False) from exc
         except ssl.SSLCertVerificationError as exc:
-            raise NotDelivered(
+            raise DeliveryFailed(
                 f"{where}: TLS certificate not trusted: {exc.verify_message}", retryable=False
             ) from exc
         except (smtplib.SMTPException, OSError) as exc:  # timeouts, refused or dropped connections
-            raise NotDelivered(f"{where}: {type(exc).__name__}: {exc}", retryable=True) from exc
+            raise DeliveryFailed(f"{where}: {type(exc).__name__}: {exc}", retryable=True) from exc
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
@@ -82,6 +83,6 @@ class SmtpSender:
         return smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
 
 
-def _refused(what: str, code: int, reply: bytes | str) -> NotDelivered:
+def _refused(what: str, code: int, reply: bytes | str) -> DeliveryFailed:
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
-    return NotDelivered(f"{what}: {code} {text}".strip(), retryable=400 <= code < 500)
+    return DeliveryFailed(f"{what}: {code} {text}".strip(), retryable=400 <= code < 500)

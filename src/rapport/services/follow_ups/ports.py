@@ -7,32 +7,12 @@ is worth retrying.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
+# The message and its failure are domain values: the delivery adapters (mail, connectors) use them too.
+from rapport.domain.follow_ups import DeliveryFailed, OutboundMessage
 
-@dataclass(frozen=True, slots=True)
-class OutboundMessage:
-    """One drafted follow-up, ready to go. `key` is stable per follow-up: a receiver can drop repeats."""
-
-    key: str  # e.g. "rapport-follow-up-<merchant>-<id>"; also the e-mail's Message-ID local part
-    merchant_id: int
-    ticket_id: int
-    kind: str  # check_in, personal_check_in, satisfaction_survey, ...
-    channel: str  # email | webhook
-    to_address: str
-    to_name: str | None
-    subject: str
-    body: str
-
-
-class DeliveryFailed(Exception):
-    """The message did not go out. `retryable`: a timeout or a 4xx SMTP reply; not: a refused address."""
-
-    def __init__(self, reason: str, *, retryable: bool) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retryable = retryable
+__all__ = ["DeliveryFailed", "FollowUpSender", "OutboundMessage"]
 
 
 class FollowUpSender(Protocol):
