@@ -146,3 +146,16 @@ def test_the_demo_ends_with_the_follow_ups_and_commands_that_work_on_its_store(
         assert result.exit_code == 0, f"{command}: {result.output}"
     assert len(list(outbox.glob("*.eml"))) == int(scheduled.group(1))
     assert "<img" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_demo_s_explore_command_runs_as_printed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner(env={"COLUMNS": "80"})
+    shown = runner.invoke(cli, ["demo", "--customers", str(CUSTOMERS), "--database", "d.db"])
+    assert shown.exit_code == 0, shown.output
+    printed = re.search(r"^  (RAPPORT_\S+=\S+) (RAPPORT_\S+=\S+) rapport (profile .*)$", shown.stdout, re.M)
+    assert printed is not None, shown.stdout
+    env = dict(assignment.split("=", 1) for assignment in printed.group(1, 2))
+    result = runner.invoke(cli, printed.group(3).split(), env=env)
+    assert result.exit_code == 0, result.output
+    assert "Maria" in result.output

@@ -46,8 +46,10 @@ def run_demo(*, customers: int, seed: int, database: Path) -> None:
         _print_explanation(result)
     console.print("\nExplore it with, e.g.:")
     console.print(
-        f"  RAPPORT_DATABASE_URL=sqlite:///{database} "
-        f"rapport profile {SHOWCASE['vip']} --now {DEMO_NOW.isoformat()}"
+        f"  RAPPORT_DATABASE_URL=sqlite:///{database} RAPPORT_POLICY_PATH={DEMO_POLICY} "
+        f"rapport profile {SHOWCASE['vip']} --now {DEMO_NOW.isoformat()}",
+        highlight=False,
+        soft_wrap=True,  # one line, so that it can be copied and run as it is
     )
     _after_the_reply(showcase, database)
 
