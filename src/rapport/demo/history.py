@@ -110,6 +110,7 @@ class History:
     late: int = 0
     granted: int = 0
     csat_answers: int = 0
+    csat_score_sum: int = 0
     reorders: int = 0
     first_at: datetime | None = None
     last_at: datetime | None = None
@@ -293,6 +294,7 @@ def _answer_survey(
     )
     csat.record_answer(app.uow_factory, token=link.rsplit("/", 1)[1], secret=secret, now=answered)
     history.csat_answers += 1
+    history.csat_score_sum += score
 
 
 def _reorder(customer: HistoryCustomer, at: datetime, n: int) -> dict[str, Any]:
