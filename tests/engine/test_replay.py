@@ -13,7 +13,7 @@ from test_engine_invariants import assert_within_limits, customers, policies, ti
 
 from rapport.domain import CustomerProfile, Intent, OfferKind, Ticket
 from rapport.engine import decide
-from rapport.engine.replay import PastTicket, replay
+from rapport.engine.replay import PastTicket, Verdict, replay
 from rapport.policy import Policy, default_policy
 
 DEFAULT = default_policy()
@@ -99,7 +99,9 @@ def test_tickets_are_replayed_in_arrival_order_and_reported_in_the_order_given()
 def test_each_ticket_is_decided_at_its_own_arrival_time() -> None:
     ticket = past(a_ticket(Intent.DAMAGED_ITEM, order=an_order()), a_customer(), days=3)
     outcome = replay([ticket], DEFAULT, DEFAULT).outcomes[0]
-    assert outcome.current == decide(ticket.ticket, ticket.profile, DEFAULT, NOW + timedelta(days=3))
+    assert outcome.current == Verdict.of(
+        decide(ticket.ticket, ticket.profile, DEFAULT, NOW + timedelta(days=3))
+    )
 
 
 def test_tickets_are_tallied_per_segment_and_queue_by_each_policys_own_grouping() -> None:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from rapport.domain.customer import CustomerProfile
-from rapport.domain.decision import Decision, OfferKind
+from rapport.domain.decision import Decision, OfferKind, ResolutionOffer
 from rapport.domain.ticket import Ticket
 from rapport.engine.deciding import decide
 from rapport.engine.lean_rules import lean_policy
@@ -37,11 +37,35 @@ class PastTicket:
 
 
 @dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the replay keeps of a decision: where the ticket went, how fast it was due, what was offered.
+
+    The explanation, tone, follow-ups and draft are left behind: a replay of 100,000 tickets keeps two
+    verdicts each, and a sharded replay (`rapport.services.simulation`) sends them between processes."""
+
+    segment: str
+    queue: str
+    priority: int
+    first_response_due: datetime
+    resolution: ResolutionOffer
+
+    @classmethod
+    def of(cls, decision: Decision) -> Verdict:
+        return cls(
+            segment=decision.segment,
+            queue=decision.queue,
+            priority=decision.priority,
+            first_response_due=decision.first_response_due,
+            resolution=decision.resolution,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """One past ticket decided under both policies."""
 
-    current: Decision
-    candidate: Decision
+    current: Verdict
+    candidate: Verdict
 
     @property
     def kind_changed(self) -> bool:
@@ -70,7 +94,7 @@ class SideTally:
     budget_exhausted: int = 0  # ... by a 90-day budget in particular
     escalated: int = 0
 
-    def add(self, decision: Decision) -> None:
+    def add(self, decision: Verdict) -> None:
         offer = decision.resolution
         self.tickets += 1
         if offer.amount is not None:
@@ -162,7 +186,14 @@ class _Ledger:
 
 
 def replay(history: Sequence[PastTicket], current: Policy, candidate: Policy) -> Replay:
-    """Decide every past ticket under both policies, in arrival order, and compare them.
+    """Decide every past ticket under both policies, in arrival order, and compare them."""
+    return tally(decide_both(history, current, candidate))
+
+
+def decide_both(history: Sequence[PastTicket], current: Policy, candidate: Policy) -> list[Outcome]:
+    """Every past ticket's verdicts under both policies, in the order of `history` (decided in arrival
+    order). A customer's outcomes depend only on that customer's tickets (the 90-day ledger is per
+    customer), so the history may be split by customer and the parts decided apart.
 
     The policies are evaluated through `lean_policy` (the same rules, each given only the facts it reads:
     the same decisions, several times faster)."""
@@ -177,13 +208,13 @@ def replay(history: Sequence[PastTicket], current: Policy, candidate: Policy) ->
         for policy, ledger in zip(sides, ledgers, strict=True):
             decision = decide(past.ticket, ledger.profile_at(past.profile, now), policy, now)
             ledger.record(past.profile.email, now, decision)
-            decisions.append(decision)
+            decisions.append(Verdict.of(decision))
         outcomes[index] = Outcome(current=decisions[0], candidate=decisions[1])
-    done = tuple(o for o in outcomes if o is not None)
-    return _tally(done)
+    return [o for o in outcomes if o is not None]
 
 
-def _tally(outcomes: tuple[Outcome, ...]) -> Replay:
+def tally(outcomes: Sequence[Outcome]) -> Replay:
+    """The outcomes counted per segment and per queue, each side by its own grouping."""
     total = GroupComparison()
     segments: dict[str, GroupComparison] = {}
     queues: dict[str, GroupComparison] = {}
@@ -203,4 +234,4 @@ def _tally(outcomes: tuple[Outcome, ...]) -> Replay:
         total.current.add(now)
         total.candidate.add(then)
         total.add_change(outcome, kind=kind, amount=amount, changed=changed)
-    return Replay(outcomes=outcomes, total=total, segments=segments, queues=queues)
+    return Replay(outcomes=tuple(outcomes), total=total, segments=segments, queues=queues)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Protocol
 
 from rapport.domain import CustomerProfile, Intent, IntentReading, OrderSummary, Ticket
-from rapport.domain.decision import Decision
 from rapport.domain.errors import InvalidInput
 from rapport.engine.queueing import (
     Arrival,
@@ -28,10 +27,11 @@ from rapport.engine.queueing import (
 from rapport.engine.queueing import (
     simulate as simulate_queues,
 )
-from rapport.engine.replay import PastTicket, Replay, replay
+from rapport.engine.replay import PastTicket, Replay, Verdict
 from rapport.policy import Policy
 from rapport.schemas.simulation import HistoryLine, StoredPastTicket, read_history_line
 from rapport.services.ports import UnitOfWork, UnitOfWorkFactory
+from rapport.services.sharded_replay import replay_sharded
 from rapport.understanding import IntentClassifier, read_message, resolve_order
 
 MAX_BAD_LINES_KEPT = 1_000  # a wholly wrong file should not fill the terminal
@@ -252,7 +252,7 @@ def simulate(
     given = dict(agents or {})
     check_agents(given, current, candidate)
     with _collector_paused():
-        replayed = replay(tickets, current, candidate)
+        replayed = replay_sharded(tickets, current, candidate)
     handling = fill_handling_times(
         [t.handled_minutes for t in tickets], [t.ticket.intent.value for t in tickets], seed=seed
     )
@@ -284,7 +284,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _arrivals(
-    tickets: Sequence[PastTicket], decisions: Sequence[Decision], handling: Sequence[float]
+    tickets: Sequence[PastTicket], decisions: Sequence[Verdict], handling: Sequence[float]
 ) -> list[Arrival]:
     """The tickets on the simulation's axis: minutes since the first arrival."""
     if not tickets:
@@ -303,7 +303,7 @@ def _arrivals(
 
 def _responses(
     arrivals: Sequence[Arrival],
-    decisions: Sequence[Decision],
+    decisions: Sequence[Verdict],
     tickets: Sequence[PastTicket],
     agents: Mapping[str, int],
 ) -> SideResponse:
