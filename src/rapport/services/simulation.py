@@ -243,16 +243,18 @@ def simulate(
     candidate: Policy,
     agents: Mapping[str, int] | None = None,
     seed: int = 0,
+    processes: int | None = None,
 ) -> Simulation:
     """Replay `tickets` under both policies and simulate both sides' queues with the same staffing.
 
     A queue missing from `agents` is staffed for the load the current policy sends it (the candidate's,
     for a queue only the candidate has): `staffing_for_load`. Missing handling times are sampled once,
-    for `seed`, and used by both sides, so that differences come from the policies alone."""
+    for `seed`, and used by both sides, so that differences come from the policies alone. A long history
+    is decided on `processes` cores (default: all this process may use; `sharded_replay`)."""
     given = dict(agents or {})
     check_agents(given, current, candidate)
     with _collector_paused():
-        replayed = replay_sharded(tickets, current, candidate)
+        replayed = replay_sharded(tickets, current, candidate, processes=processes)
     handling = fill_handling_times(
         [t.handled_minutes for t in tickets], [t.ticket.intent.value for t in tickets], seed=seed
     )
