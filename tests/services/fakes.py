@@ -188,6 +188,7 @@ class FakeUnitOfWork(ports.UnitOfWork):
     web_sessions: Any = NotFaked("web_sessions")
     grants: Any = NotFaked("grants")
     desk: Any = NotFaked("desk")
+    ticket_history: Any = NotFaked("ticket_history")
 
     def __enter__(self) -> FakeUnitOfWork:
         self._begin()

@@ -19,6 +19,7 @@ from rapport.domain.merchant import Merchant
 from rapport.domain.policy_version import PolicyVersionInfo, StoredPolicy
 from rapport.engine.outcomes import TicketFacts
 from rapport.policy.cel_subset import Node
+from rapport.schemas.simulation import StoredPastTicket
 from rapport.services.desk.grant_ports import GrantRepository
 from rapport.services.desk.ports import DeskRepository
 from rapport.services.ingestion.ports import IngestionRepositories
@@ -122,6 +123,14 @@ class SegmentCountRepository(Protocol):
     ) -> dict[str, int]: ...
 
 
+class TicketHistoryRepository(Protocol):
+    """The merchant's past tickets, oldest first, for the policy simulator's `--from-store`."""
+
+    def between(
+        self, *, merchant_id: int, since: datetime, until: datetime | None = None
+    ) -> list[StoredPastTicket]: ...
+
+
 class UnitOfWork(IngestionRepositories, Protocol):
     """One transaction: `with uow: ...; uow.commit()`; whatever is not committed is rolled back."""
 
@@ -150,6 +159,8 @@ class UnitOfWork(IngestionRepositories, Protocol):
     def outcomes(self) -> OutcomeRepository: ...
     @property
     def segment_counts(self) -> SegmentCountRepository: ...
+    @property
+    def ticket_history(self) -> TicketHistoryRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 from rapport.domain import CustomerProfile, Intent, IntentReading, OrderSummary, Ticket
 from rapport.domain.errors import InvalidInput
@@ -124,14 +123,6 @@ def past_ticket(
     return PastTicket(ticket=ticket, profile=profile, handled_minutes=line.handled_minutes)
 
 
-class TicketHistorySource(Protocol):
-    """The store's past tickets (`rapport.store.repositories.ticket_history.TicketHistoryRepository`)."""
-
-    def between(
-        self, *, merchant_id: int, since: datetime, until: datetime | None = None
-    ) -> list[StoredPastTicket]: ...
-
-
 def history_from_store(
     uow_factory: UnitOfWorkFactory,
     *,
@@ -147,7 +138,7 @@ def history_from_store(
     tickets: list[PastTicket] = []
     bad: list[BadLine] = []
     with uow_factory() as uow:
-        rows = _ticket_history(uow).between(merchant_id=merchant_id, since=since, until=until)
+        rows = uow.ticket_history.between(merchant_id=merchant_id, since=since, until=until)
         before: dict[str, CustomerProfile] = {}
         for number, row in enumerate(rows, start=1):
             if row.email not in before:
@@ -166,16 +157,6 @@ def history_from_store(
             except InvalidInput as exc:
                 bad.append(BadLine(number, exc.message))
     return History(tickets=tuple(tickets), bad_lines=tuple(bad), bad_count=len(bad))
-
-
-def _ticket_history(uow: UnitOfWork) -> TicketHistorySource:
-    # Until the unit of work names the port (see docs/simulation.md), a store without it says so.
-    source: TicketHistorySource | None = getattr(uow, "ticket_history", None)
-    if source is None:
-        raise InvalidInput(
-            "--from-store: this store does not list past tickets (no ticket_history repository)"
-        )
-    return source
 
 
 def _linked_order(
