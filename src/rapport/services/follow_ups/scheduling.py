@@ -13,7 +13,7 @@ from datetime import datetime
 from rapport.domain.desk_records import DeskTicket
 from rapport.domain.follow_ups import FollowUpPlan
 from rapport.engine.follow_up_timing import Anchors, due_time
-from rapport.policy.schema import Policy
+from rapport.policy.schema import FollowUpRule, Policy
 from rapport.services.follow_ups.store_port import follow_up_store
 from rapport.services.ports import UnitOfWork
 
@@ -30,18 +30,17 @@ def plans_for(
     `time_zone` is the customer's; customers carry none in the store today, so the quiet hours'
     `time_zone` (the merchant's default for its customers) is used."""
     key, rules = policy.follow_ups_for(ticket.segment)
-    quiet = policy.quiet_hours
-    zone = time_zone or (quiet.time_zone if quiet is not None else DEFAULT_TIME_ZONE)
+    zone = customer_zone(policy, time_zone)
     plans = []
     for index, rule in enumerate(rules):
-        timing = due_time(rule, anchors, quiet, zone)
+        timing = due_time(rule, anchors, policy.quiet_hours, zone)
         plans.append(
             FollowUpPlan(
                 merchant_id=ticket.merchant_id,
                 ticket_id=ticket.id,
                 customer_id=ticket.customer_id,
                 email=ticket.email,
-                rule_key=f"{key}[{index}]:{rule.kind}",
+                rule_key=rule_key(key, index, rule),
                 kind=rule.kind,
                 channel=rule.channel,
                 sender=rule.sender,
@@ -50,6 +49,29 @@ def plans_for(
             )
         )
     return plans
+
+
+def customer_zone(policy: Policy, time_zone: str | None = None) -> str:
+    """The customer's time zone, else the quiet hours' (the merchant's default for its customers)."""
+    quiet = policy.quiet_hours
+    return time_zone or (quiet.time_zone if quiet is not None else DEFAULT_TIME_ZONE)
+
+
+def rule_key(key: str, index: int, rule: FollowUpRule) -> str:
+    """How a follow-up row names the policy rule it came from: `vip[0]:personal_check_in`."""
+    return f"{key}[{index}]:{rule.kind}"
+
+
+def rule_of(policy: Policy, key: str) -> FollowUpRule | None:
+    """The rule `key` names in `policy`, or None when the policy no longer has it (edited since: a
+    list shortened, or another kind at that place)."""
+    group, _, rest = key.partition("[")
+    index, _, kind = rest.partition("]:")
+    rules = policy.follow_ups.get(group, [])
+    if not index.isdigit() or int(index) >= len(rules):
+        return None
+    rule = rules[int(index)]
+    return rule if rule.kind == kind else None
 
 
 def schedule_on_resolution(uow: UnitOfWork, *, policy: Policy, ticket: DeskTicket, now: datetime) -> int:

@@ -16,6 +16,12 @@ so one bad record never fails the batch it came in.
 its tags or metafields, its tags may mean an active or cancelled subscription (`shopify-tags:<id>`), and a
 recent order on a selling plan an active one (`shopify-plan:<id>`).
 
+**Follow-ups.** An order written here that a resolved ticket's pending follow-ups are about moves them
+when it becomes delivered and cancels them when it becomes cancelled or refunded in full
+(`rapport.services.follow_ups.order_changes`), in the same transaction. Re-timing needs the policy's
+rules: the `policy` the writer is given, else the merchant's stored policy. The flat bulk form
+(`bulk_orders`, CSV exports) does not: it is meant for an initial load.
+
 The writer works inside the caller's unit of work and never commits.
 """
 
@@ -36,6 +42,8 @@ from rapport.domain.records import (
     UpsertOutcome,
 )
 from rapport.domain.signals import SignalRules
+from rapport.policy.schema import Policy
+from rapport.services.follow_ups.order_changes import follow_orders
 from rapport.services.ingestion.ports import IngestionRepositories
 
 # An order bought on a selling plan this recently means the subscription is still running.
@@ -84,6 +92,9 @@ class WriteCounts:
     stale: int = 0  # records older than what the store holds, left alone
     orphans: list[str] = field(default_factory=list)  # orders whose customer is unknown (kept as guests)
     refused: list[str] = field(default_factory=list)  # "order NAME: why", for orders the store cannot hold
+    follow_ups_moved: int = 0  # re-timed: their order was delivered
+    follow_ups_cancelled: int = 0  # their order was cancelled or refunded in full
+    follow_ups_not_retimed: int = 0  # their order was delivered, but no policy was at hand to re-time by
 
 
 class IngestionWriter:
@@ -97,12 +108,14 @@ class IngestionWriter:
         currency: str,
         now: datetime,
         rules: SignalRules | None = None,
+        policy: Policy | None = None,
     ) -> None:
         self.uow = uow
         self.merchant_id = merchant_id
         self.currency = currency
         self.now = now
         self.rules = rules  # None: the source states loyalty and subscriptions itself (JSONL)
+        self.policy = policy  # the follow-up rules in force; None: the merchant's stored policy
         self.counts = WriteCounts()
         self.customer_ids: dict[str, int] = {}  # external id (as the source says it) -> row id, this run
 
@@ -223,11 +236,22 @@ class IngestionWriter:
                 fresh.append(o)
         if any(o.customer_id is None for o in fresh):
             fresh = self._with_owners(fresh)
+        self._follow_orders(fresh)
         outcome = self.uow.bulk_orders.upsert_many(merchant_id=self.merchant_id, records=fresh)
         self.counts.orders += len(outcome.ids)
         if self.rules is not None and self.rules.selling_plans_mean_subscription:
             self._plan_subscriptions(fresh)
         return outcome
+
+    def _follow_orders(self, orders: list[OrderRecord]) -> None:
+        """Re-time or cancel the follow-ups of these orders; it reads what the store held of them, so it
+        runs before their upsert (in its transaction: a batch that fails changes no follow-up)."""
+        changed = follow_orders(
+            self.uow, merchant_id=self.merchant_id, orders=orders, now=self.now, policy=self.policy
+        )
+        self.counts.follow_ups_moved += changed.moved
+        self.counts.follow_ups_cancelled += changed.cancelled
+        self.counts.follow_ups_not_retimed += changed.not_retimed
 
     def _holdable(self, batch: Sequence[OrderRecord]) -> list[OrderRecord]:
         holdable = []
@@ -240,7 +264,9 @@ class IngestionWriter:
         return holdable
 
     def bulk_orders(self, orders: Sequence[BulkOrder], lines: Sequence[BulkLine]) -> int:
-        """The flat form (CSV exports): customers found by e-mail, or created as `email:<e-mail>` stubs."""
+        """The flat form (CSV exports): customers found by e-mail, or created as `email:<e-mail>` stubs.
+
+        Meant for an initial load: pending follow-ups are not re-timed or cancelled here."""
         written = self.uow.bulk_orders.load(merchant_id=self.merchant_id, orders=orders, lines=lines)
         self.counts.orders += written
         return written

@@ -13,6 +13,7 @@ be sent twice and how the receiver drops it).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, func, select, update
@@ -43,6 +44,22 @@ from rapport.store.repositories.customers import normalize_email
 DELIVERED = ("delivered",)  # fulfillment statuses that say the parcel arrived
 ACTIVE_SUBSCRIPTION = ("active",)
 ERROR_LENGTH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFollowUp:
+    """A pending follow-up of a ticket about an order, and the order as stored (before a change)."""
+
+    id: int
+    rule_key: str
+    status: FollowUpStatus
+    anchor: str
+    due_at: datetime
+    resolved_at: datetime | None
+    order_external_id: str
+    fulfillment_status: str
+    financial_status: str
+    cancelled_at: datetime | None
 
 
 class FollowUpRepository:
@@ -127,6 +144,84 @@ class FollowUpRepository:
             reason,
             now,
         )
+
+    def cancel_ids(
+        self, *, merchant_id: int, follow_up_ids: Sequence[int], reason: str, now: datetime
+    ) -> int:
+        """Cancel these follow-ups (those still pending); how many."""
+        if not follow_up_ids:
+            return 0
+        return self._cancel(
+            and_(FollowUpRecord.merchant_id == merchant_id, FollowUpRecord.id.in_(follow_up_ids)),
+            reason,
+            now,
+        )
+
+    # -- order changes ---------------------------------------------------------------------------------
+
+    def pending_for_orders(
+        self, *, merchant_id: int, order_external_ids: Sequence[str]
+    ) -> list[OrderFollowUp]:
+        """The pending follow-ups of tickets about these orders, with each order as stored: one query.
+
+        It starts from the pending follow-ups (a small set: the index on (status, next_attempt_at)),
+        then reaches their tickets and orders by primary key; tickets have no index on `order_id`, so
+        starting from the orders would read every ticket."""
+        wanted = set(order_external_ids)
+        if not wanted:
+            return []
+        rows = self.session.execute(
+            select(
+                FollowUpRecord.id,
+                FollowUpRecord.rule_key,
+                FollowUpRecord.status,
+                FollowUpRecord.anchor,
+                FollowUpRecord.due_at,
+                TicketRecord.resolved_at,
+                Order.external_id,
+                Order.fulfillment_status,
+                Order.financial_status,
+                Order.cancelled_at,
+            )
+            .join(TicketRecord, TicketRecord.id == FollowUpRecord.ticket_id)
+            .join(Order, Order.id == TicketRecord.order_id)
+            .where(
+                FollowUpRecord.status.in_([s.value for s in PENDING]),
+                FollowUpRecord.merchant_id == merchant_id,
+                Order.merchant_id == merchant_id,
+                Order.external_id.in_(wanted),
+            )
+            .order_by(FollowUpRecord.id)
+        )
+        return [
+            OrderFollowUp(
+                id=row[0],
+                rule_key=row[1],
+                status=FollowUpStatus(row[2]),
+                anchor=row[3],
+                due_at=row[4],
+                resolved_at=row[5],
+                order_external_id=row[6],
+                fulfillment_status=row[7],
+                financial_status=row[8],
+                cancelled_at=row[9],
+            )
+            for row in rows
+        ]
+
+    def move(self, *, follow_up_id: int, anchor: str, due_at: datetime, now: datetime) -> bool:
+        """Re-time a scheduled follow-up (its anchor moved); one a worker claimed, sent or anything
+        else is left alone, even when that happened since it was read. Whether it moved."""
+        result = self.session.execute(
+            update(FollowUpRecord)
+            .where(
+                FollowUpRecord.id == follow_up_id,
+                FollowUpRecord.status == FollowUpStatus.SCHEDULED.value,
+            )
+            .values(anchor=anchor, due_at=due_at, next_attempt_at=due_at, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def _cancel(self, scope: object, reason: str, now: datetime) -> int:
         result = self.session.execute(
