@@ -9,13 +9,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
+from cli_builders import one_command_app, sqlite_workdir
 from outcome_builders import OutcomeBuilder
 from rapport.cli import report_cmd
 from rapport.config import Settings
-from rapport.policy import default_policy_text
 from rapport.store.unit_of_work import units_of_work
 from store_builders import StoreBuilder
 
@@ -23,27 +22,10 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def report_app() -> typer.Typer:
-    """An application with only `rapport report`, as main.py registers it."""
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:  # a group, so that `report` stays a subcommand
-        """Rapport."""
-
-    report_cmd.register(app)
-    return app
-
-
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A store with the merchant "acme": a VIP ticket with a grant and a CSAT answer, a standard one."""
-    monkeypatch.chdir(tmp_path)
-    url = f"sqlite:///{tmp_path / 'rapport.db'}"
-    monkeypatch.setenv("RAPPORT_DATABASE_URL", url)
-    monkeypatch.setenv("RAPPORT_MERCHANT", "acme")
-    monkeypatch.setenv("RAPPORT_POLICY_PATH", str(tmp_path / "rapport.yaml"))
-    (tmp_path / "rapport.yaml").write_text(default_policy_text(), encoding="utf-8")
+    url = sqlite_workdir(tmp_path, monkeypatch)
     assert Settings().merchant == "acme"
     uow_factory = units_of_work(url)
     store = StoreBuilder(uow_factory, now=NOW)
@@ -63,7 +45,7 @@ def runner() -> CliRunner:
 
 
 def report(runner: CliRunner, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(report_app(), ["report", "--now", NOW.isoformat(), *args])
+    result = runner.invoke(one_command_app(report_cmd.register), ["report", "--now", NOW.isoformat(), *args])
     return result.exit_code, result.stdout, result.stderr
 
 

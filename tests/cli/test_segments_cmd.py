@@ -8,38 +8,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
+from cli_builders import one_command_app, sqlite_workdir
 from rapport.cli import segments_cmd
 from rapport.policy import default_policy_text
 from rapport.store.unit_of_work import units_of_work
 from store_builders import StoreBuilder
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-
-
-def segments_app() -> typer.Typer:
-    """An application with only `rapport segments`, as main.py registers it."""
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:  # a group, so that `segments` stays a subcommand
-        """Rapport."""
-
-    segments_cmd.register(app)
-    return app
+APP = one_command_app(segments_cmd.register)
 
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A store with the merchant "acme": a VIP by spend, a subscriber, a loyal tag-holder, a first-timer."""
-    monkeypatch.chdir(tmp_path)
-    url = f"sqlite:///{tmp_path / 'rapport.db'}"
-    monkeypatch.setenv("RAPPORT_DATABASE_URL", url)
-    monkeypatch.setenv("RAPPORT_MERCHANT", "acme")
-    monkeypatch.setenv("RAPPORT_POLICY_PATH", str(tmp_path / "rapport.yaml"))
-    (tmp_path / "rapport.yaml").write_text(default_policy_text(), encoding="utf-8")
+    url = sqlite_workdir(tmp_path, monkeypatch)
     store = StoreBuilder(units_of_work(url), now=NOW)
     vip = store.customer(email="vip@example.com")
     store.order(vip, total="2500.00")
@@ -50,7 +34,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def count(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(segments_app(), ["segments", "count", "--now", NOW.isoformat(), *args])
+    result = CliRunner().invoke(APP, ["segments", "count", "--now", NOW.isoformat(), *args])
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -114,6 +98,6 @@ def test_a_missing_policy_file_is_an_input_error(workdir: Path) -> None:
 
 
 def test_an_unreadable_now_is_an_input_error(workdir: Path) -> None:
-    result = CliRunner().invoke(segments_app(), ["segments", "count", "--now", "next tuesday"])
+    result = CliRunner().invoke(APP, ["segments", "count", "--now", "next tuesday"])
     assert result.exit_code == 2
     assert "--now" in result.stderr
