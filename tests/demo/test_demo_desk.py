@@ -31,7 +31,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def opened(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoDesk]:
     database = tmp_path_factory.mktemp("demo") / "demo.db"
-    run_showcase(customers=CUSTOMERS, seed=7, database=database)
+    run_showcase(customers=CUSTOMERS, seed=7, database=database, outbox=database.with_name("outbox"))
     desk = set_up_desk(demo_app(database), now=NOW, seed=7, customers=CUSTOMERS, messages=backlog_messages())
     return database, desk
 

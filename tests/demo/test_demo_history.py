@@ -5,7 +5,7 @@ demo ends with the commands that send those follow-ups, report on the outcomes a
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from rapport.bootstrap import Rapport, follow_up_units
 from rapport.cli.main import app as cli
 from rapport.demo.history import DEMO_POLICY, RESERVED, History, customers_of
-from rapport.demo.showcase import DEMO_NOW, demo_app, run_showcase
+from rapport.demo.showcase import DEMO_NOW, SHOWCASE_ARRIVED, demo_app, run_showcase
 from rapport.demo.synthetic import SHOWCASE, StoreGenerator
 from rapport.domain.decision import OfferKind
 from rapport.domain.follow_ups import FollowUpEntry, FollowUpStatus
@@ -25,6 +25,7 @@ from rapport.services.reports import Report, outcome_report
 
 CUSTOMERS = 200
 LATER = DEMO_NOW + timedelta(days=120)  # every reorder window of the history has ended
+HISTORY_ENDS = SHOWCASE_ARRIVED  # the showcase's tickets came in after every ticket of the history
 
 pytestmark = pytest.mark.slow
 
@@ -32,16 +33,20 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Rapport, History]:
     database = tmp_path_factory.mktemp("history") / "demo.db"
-    showcase = run_showcase(customers=CUSTOMERS, seed=7, database=database)
+    showcase = run_showcase(customers=CUSTOMERS, seed=7, database=database, outbox=database.with_name("out"))
     return demo_app(database), showcase.history
 
 
-def _report(app: Rapport) -> Report:
-    return outcome_report(app.uow_factory, merchant_id=app.merchant.id, policy=app.policy, now=LATER)
+def _report(app: Rapport, *, until: datetime | None = None) -> Report:
+    return outcome_report(
+        app.uow_factory, merchant_id=app.merchant.id, policy=app.policy, now=LATER, until=until
+    )
 
 
-def _follow_ups(app: Rapport) -> list[FollowUpEntry]:
-    return list_follow_ups(follow_up_units(app), merchant_id=app.merchant.id, limit=10_000)
+def _follow_ups(app: Rapport, history: History) -> list[FollowUpEntry]:
+    """The follow-ups of the history's tickets (the showcase's resolved tickets have theirs too)."""
+    entries = list_follow_ups(follow_up_units(app), merchant_id=app.merchant.id, limit=10_000)
+    return [e for e in entries if e.ticket_id in history.segments]
 
 
 def test_the_history_resolves_tickets_of_several_segments_in_both_queues(
@@ -57,7 +62,7 @@ def test_every_history_ticket_was_answered_and_resolved_some_after_their_target(
     demo: tuple[Rapport, History],
 ) -> None:
     app, history = demo
-    total = _report(app).figures.total
+    total = _report(app, until=HISTORY_ENDS).figures.total
     assert (total.tickets, total.responded, total.resolved) == (history.resolved,) * 3
     assert total.sla[SlaOutcome.MISSED] == history.late > 0
     assert total.sla[SlaOutcome.MET] == history.resolved - history.late
@@ -73,9 +78,10 @@ def test_the_history_reaches_back_a_few_weeks_before_the_demo_moment(demo: tuple
 
 def test_each_resolution_scheduled_the_follow_up_of_its_segment(demo: tuple[Rapport, History]) -> None:
     app, history = demo
-    entries = _follow_ups(app)
+    entries = _follow_ups(app, history)
     assert len(entries) == history.resolved == sum(history.follow_ups.values())
-    assert all(e.status is FollowUpStatus.SCHEDULED for e in entries)
+    # the demo then sent those due at DEMO_NOW; none was cancelled or failed
+    assert {e.status for e in entries} == {FollowUpStatus.SCHEDULED, FollowUpStatus.SENT}
     kinds = {history.segments[e.ticket_id]: e.kind for e in entries}
     assert kinds["vip"] == "personal_check_in"
     assert kinds["subscriber"] == "check_in"
@@ -84,7 +90,7 @@ def test_each_resolution_scheduled_the_follow_up_of_its_segment(demo: tuple[Rapp
 
 def test_the_grants_are_in_the_ledger_within_the_segments_limits(demo: tuple[Rapport, History]) -> None:
     app, history = demo
-    emails = {e.email for e in _follow_ups(app)}
+    emails = {e.email for e in _follow_ups(app, history)}
     grants = [g for email in emails for g in grants_for(app.uow_factory, app.merchant.id, email)]
     assert len(grants) == history.granted > 0
     for record in grants:
@@ -113,17 +119,19 @@ def test_some_customers_ordered_again_after_their_ticket(demo: tuple[Rapport, Hi
 def test_the_history_writes_for_neither_the_showcase_nor_the_desks_customers(
     demo: tuple[Rapport, History], tmp_path: Path
 ) -> None:
-    app, _ = demo
+    app, history = demo
     store = tmp_path / "store.jsonl"
     StoreGenerator(seed=7, now=DEMO_NOW).write(store, CUSTOMERS)
     reserved = {f"c-{i}" for i in range(RESERVED)}
     assert not {c.external_id for c in customers_of(store, limit=100)} & reserved
-    assert not {e.email for e in _follow_ups(app)} & set(SHOWCASE.values())
+    assert not {e.email for e in _follow_ups(app, history)} & set(SHOWCASE.values())
 
 
 def test_the_same_seed_writes_the_same_history(demo: tuple[Rapport, History], tmp_path: Path) -> None:
     _, history = demo
-    again = run_showcase(customers=CUSTOMERS, seed=7, database=tmp_path / "again.db").history
+    again = run_showcase(
+        customers=CUSTOMERS, seed=7, database=tmp_path / "again.db", outbox=tmp_path / "out"
+    ).history
     assert again == history
 
 
@@ -136,15 +144,24 @@ def test_the_demo_ends_with_the_follow_ups_and_commands_that_work_on_its_store(
     shown = runner.invoke(cli, ["demo", "--customers", str(CUSTOMERS), "--database", "d.db"])
     assert shown.exit_code == 0, shown.output
     scheduled = re.search(r"Follow-ups their resolution scheduled: (\d+)", shown.stdout)
+    sent = re.search(r"sent (\d+) follow-ups into (\S+)/", shown.stdout)
     assert scheduled is not None, shown.stdout
+    assert sent is not None, shown.stdout
+    assert sent.group(2) == str(outbox)
+    assert len(list(outbox.glob("*.eml"))) == int(sent.group(1)) > 0
     assert f"into {outbox}/" in shown.stdout
     commands = re.findall(r"^  (rapport (?:worker|report|simulate) [^#\n]*?)\s*(?:#.*)?$", shown.stdout, re.M)
     assert [c.split()[1] for c in commands] == ["worker", "report", "simulate"]
     env = {"RAPPORT_DATABASE_URL": "sqlite:///d.db", "RAPPORT_POLICY_PATH": str(DEMO_POLICY)}
+    app = demo_app(tmp_path / "d.db")
+    pending = list_follow_ups(
+        follow_up_units(app), merchant_id=app.merchant.id, status=FollowUpStatus.SCHEDULED, limit=10_000
+    )
+    due_by_now = [e for e in pending if e.due_at <= datetime.now(UTC)]  # the worker runs on the real clock
     for command in commands:
         result = runner.invoke(cli, command.split()[1:], env=env)
         assert result.exit_code == 0, f"{command}: {result.output}"
-    assert len(list(outbox.glob("*.eml"))) == int(scheduled.group(1))
+    assert len(list(outbox.glob("*.eml"))) == int(sent.group(1)) + len(due_by_now)
     assert "<img" in (tmp_path / "report.html").read_text(encoding="utf-8")
 
 

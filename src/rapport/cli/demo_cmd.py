@@ -1,11 +1,13 @@
-"""`rapport demo`: renders the showcase (the same problem for three customers, side by side); with
-`--serve`, also sets up the desk on the demo store and serves the API and the workspace over it."""
+"""`rapport demo`: renders the showcase (the same problem for three customers, side by side), the desk's
+past weeks, the showcase tickets resolved with the follow-ups they scheduled, the follow-ups sent and the
+report written; with `--serve`, also sets up the desk on the demo store and serves the API and the
+workspace over it."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import typer
@@ -18,9 +20,11 @@ from rich.text import Text
 from rapport.bootstrap import Rapport
 from rapport.cli.context import console, progress_bar
 from rapport.cli.render import describe_offer, money
+from rapport.demo.after_reply import Delivery
 from rapport.demo.desk import DemoDesk, backlog_messages, set_up_desk
 from rapport.demo.history import CANDIDATE_POLICY, DEMO_POLICY, scheduled_lines, showcase_outbox
 from rapport.demo.showcase import DAMAGED, DEMO_NOW, Showcase, demo_app, run_showcase
+from rapport.demo.showcase_tickets import ResolvedTicket, ScheduledFollowUp
 from rapport.demo.synthetic import SHOWCASE
 from rapport.drafting import Draft
 from rapport.services.triage import TriageResult
@@ -34,6 +38,7 @@ def run_demo(*, customers: int, seed: int, database: Path) -> None:
             customers=customers,
             seed=seed,
             database=database,
+            outbox=showcase_outbox(),
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
     console.print(
@@ -76,17 +81,102 @@ def _after_the_reply(showcase: Showcase, database: Path) -> None:
     )
     for line in scheduled_lines(history):
         console.print(f"  {line}", highlight=False)
+    _showcase_at_the_desk(showcase)
+    if showcase.delivery is not None:
+        _sent(showcase.delivery, showcase.resolved)
+    if showcase.report is not None:
+        console.print(
+            f"\n[bold]Report[/] with charts, as of {DEMO_NOW:%b %d %H:%M} UTC: {showcase.report}",
+            highlight=False,
+        )
     outbox = showcase_outbox()
     console.print("\nNext, in this directory, on the demo store:", highlight=False)
     for line in (
         f"export RAPPORT_DATABASE_URL=sqlite:///{database} RAPPORT_POLICY_PATH={DEMO_POLICY}",
-        f"rapport worker --until-idle      # sends the due follow-ups, one .eml each, into {outbox}/ "
+        f"rapport worker --until-idle      # on the real clock: sends those due by now, into {outbox}/ "
         "(RAPPORT_OUTBOX_DIR)",
         "rapport follow-ups list          # where each follow-up stands",
-        "rapport report --html report.html",
+        "rapport report --html report.html   # the report again, as of now",
         f"rapport simulate --policy {CANDIDATE_POLICY} --from-store --since {history.first_at:%Y-%m-%d}",
     ):
         typer.echo(f"  {line}")
+
+
+def _showcase_at_the_desk(showcase: Showcase) -> None:
+    """Each showcase ticket as the desk left it, and the follow-ups its resolution scheduled."""
+    if not showcase.resolved:
+        return
+    console.print(
+        "\n[bold]The showcase at the desk[/]: its tickets, taken in, answered with the decision's offer "
+        "and resolved by the demo's staff; the follow-ups each resolution scheduled (due in the "
+        "customer's time zone):",
+        highlight=False,
+    )
+    for done in showcase.resolved:
+        ticket = done.view.ticket
+        if not done.resolved or ticket.resolved_at is None:
+            console.print(
+                f"  {done.label}, {done.email}: ticket {ticket.id} waits in queue {ticket.queue} "
+                f"for a {ticket.claim_level.value}",
+                highlight=False,
+            )
+            continue
+        console.print(
+            f"  {done.label}, {done.email} ({ticket.segment}): ticket {ticket.id} resolved by "
+            f"{done.handler} at {ticket.resolved_at:%b %d %H:%M} UTC",
+            highlight=False,
+        )
+        for follow_up in done.follow_ups:
+            console.print(f"    {_describe(follow_up, ticket.resolved_at)}", highlight=False)
+    stored = {done.label for done in showcase.resolved}
+    for extra, _ in showcase.more:
+        if extra.title not in stored:
+            console.print(
+                f"  {extra.title} ({extra.email}): a preview, not stored — a new message from the "
+                "customer would cancel the follow-ups above",
+                highlight=False,
+            )
+
+
+def _describe(follow_up: ScheduledFollowUp, resolved_at: datetime) -> str:
+    """ "personal check-in from a senior, due Sat Nov 21 11:50 UTC (1 day after the resolution)"."""
+    sender = follow_up.sender
+    article = "an" if sender[:1] in "aeiou" else "a"
+    return (
+        f"{follow_up.kind.replace('_', ' ')} from {article} {sender}, due "
+        f"{follow_up.due_local:%a %b %d %H:%M %Z} ({_span(follow_up.due_at - resolved_at)} after the "
+        "resolution)"
+    )
+
+
+def _span(span: timedelta) -> str:
+    days, hours = span.days, span.seconds // 3600
+    if days and not hours:
+        return f"{days} day{'s' if days != 1 else ''}"
+    return f"{days} d {hours} h" if days else f"{hours} h {span.seconds % 3600 // 60} min"
+
+
+def _sent(delivery: Delivery, resolved: list[ResolvedTicket]) -> None:
+    """How many follow-ups the run sent and where; when the showcase's go out."""
+    run = delivery.run
+    console.print(
+        f"\n[bold]Sent[/] what was due at {DEMO_NOW:%b %d %H:%M} UTC (the demo's clock), with the job "
+        f"`rapport worker --until-idle` runs: sent {run.sent} follow-ups into {delivery.outbox}/"
+        + (f" (e.g. {delivery.files[0]})" if delivery.files else "")
+        + (f"; {run.retrying} to retry, {run.dead} dead" if run.retrying or run.dead else ""),
+        highlight=False,
+        soft_wrap=True,  # the file's path stays whole, to be opened as printed
+    )
+    for error in run.errors[:5]:
+        console.print(f"  {error}", style="yellow", markup=False)
+    showcase = sorted(f.due_at for done in resolved for f in done.follow_ups)
+    if showcase:
+        console.print(
+            f"Still scheduled: {delivery.still_scheduled}, the showcase's {len(showcase)} among them: they "
+            f"fall due from {showcase[0]:%b %d %H:%M} to {showcase[-1]:%b %d %H:%M} UTC, and the worker "
+            "sends each once its time has come.",
+            highlight=False,
+        )
 
 
 def serve_demo_desk(*, customers: int, seed: int, database: Path, host: str, port: int) -> None:

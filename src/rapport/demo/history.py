@@ -162,12 +162,19 @@ def _kind(orders: int, subscribes: bool) -> str:
     return "repeat" if orders >= 2 else "once"
 
 
-def build_history(app: Rapport, customers: list[HistoryCustomer], *, seed: int, now: datetime) -> History:
+def build_history(
+    app: Rapport,
+    customers: list[HistoryCustomer],
+    *,
+    seed: int,
+    now: datetime,
+    staff: dict[Role, Actor],
+) -> History:
     """The desk's last `WEEKS` weeks before `now`: one resolved ticket per customer (when one of their
-    orders was placed early enough to write about), then CSAT answers and later orders."""
+    orders was placed early enough to write about), then CSAT answers and later orders. `staff` (from
+    `desk_staff`) answers them."""
     rng = random.Random(seed)
     history = History()
-    staff = _staff(app, now - timedelta(weeks=WEEKS + 1))
     help_desk = Actor(merchant_id=app.merchant.id, role=Role.AGENT, label="demo help desk")
     start = now - timedelta(weeks=WEEKS)
     reorders: list[dict[str, Any]] = []
@@ -240,14 +247,16 @@ def _handle(
     answered = received + target * (rng.uniform(1.1, 2.5) if late else rng.uniform(0.1, 0.9))
     claim(app.uow_factory, tenant=tenant, actor=actor, ticket_id=ticket.id, now=received + target * 0.05)
     ask = rng.random() < WAITING_SHARE
-    granted = _reply(app, actor, taken.view, answered, ask_customer=ask)
+    granted = answer_with_grant(app, actor, taken.view, answered, ask_customer=ask)
     history.late += int(late)
     history.granted += int(granted)
     done = answered + timedelta(hours=rng.uniform(1, 30) + (24 if ask else 0))
     return resolve(app.uow_factory, tenant=tenant, actor=actor, ticket_id=ticket.id, now=done)
 
 
-def _reply(app: Rapport, actor: Actor, view: TicketView, at: datetime, *, ask_customer: bool) -> bool:
+def answer_with_grant(
+    app: Rapport, actor: Actor, view: TicketView, at: datetime, *, ask_customer: bool = False
+) -> bool:
     """Send the kept draft with the decision's offer as the grant; when the ledger refuses it (a limit
     or the budget reached meanwhile), a plain answer that grants nothing. Whether something was granted."""
     tenant = app.tenant(app.merchant.id)
@@ -336,7 +345,7 @@ def _count_follow_ups(app: Rapport, history: History) -> None:
             history.follow_ups[(entry.kind, history.segments[entry.ticket_id])] += 1
 
 
-def _staff(app: Rapport, since: datetime) -> dict[Role, Actor]:
+def desk_staff(app: Rapport, since: datetime) -> dict[Role, Actor]:
     """The people who worked the desk those weeks (their passwords are never shown: nobody logs in as
     them); by role, in the order a ticket looks for someone who may take it."""
     people = {}
