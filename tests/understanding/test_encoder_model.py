@@ -6,35 +6,16 @@ optional encoder nor its weights; tests of the real encoder are in test_encoder.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from understanding_builders import HashedWords
 
 from rapport.domain import Intent
 from rapport.understanding.encoder_model import EncoderIntentModel
 from rapport.understanding.training import Example, choose_threshold, train_encoder
-
-DIM = 64
-
-
-class HashedWords:
-    """A stand-in encoder: unit-length hashed bag of words."""
-
-    def encode(self, texts):  # type: ignore[no-untyped-def]
-        out = np.zeros((len(texts), DIM))
-        for row, text in enumerate(texts):
-            for word in text.lower().replace(".", " ").replace("!", " ").split():
-                out[row, zlib.crc32(word.encode()) % DIM] += 1.0
-            norm = np.linalg.norm(out[row])
-            out[row] /= norm if norm else 1.0
-        return out
-
-    def token_states(self, text):  # type: ignore[no-untyped-def]
-        raise NotImplementedError
-
 
 ROWS = {
     Intent.DAMAGED_ITEM: [

@@ -11,10 +11,10 @@ from rapport.domain import Intent
 from rapport.understanding import KeywordClassifier, read_message
 
 
-def test_the_default_classifier_is_the_trained_model() -> None:
+def test_the_default_classifier_is_the_combined_model_with_the_encoder_else_the_tfidf_model() -> None:
     from rapport.understanding.encoder import load_encoder
 
-    expected = "encoder" if load_encoder() is not None else "model"  # the encoder is an optional extra
+    expected = "combined" if load_encoder() is not None else "model"  # the encoder is an optional extra
     assert read_message("where is my parcel?").reading.source == expected
 
 

@@ -44,7 +44,10 @@ def train_cmd(
     ),
     seed: int = typer.Option(7, help="Random seed: the same seed and data give the same model."),
     kind: str = typer.Option(
-        "all", "--kind", help="tfidf, encoder, or all (TF-IDF, then the encoder model when installed)."
+        "all",
+        "--kind",
+        help="tfidf, encoder, combined (both, then their combination chosen out of fold), or all "
+        "(TF-IDF, then the encoder model and the combination when the encoder is installed).",
     ),
     out: Path = typer.Option(
         None, "--out", help="Where to write the TF-IDF model (default: the packaged artifact)."
@@ -53,6 +56,11 @@ def train_cmd(
         None,
         "--encoder-out",
         help="Where to write the encoder model (default: beside --out, else the packaged artifact).",
+    ),
+    combined_out: Path = typer.Option(
+        None,
+        "--combined-out",
+        help="Where to write the combination (default: beside --out, else the packaged artifact).",
     ),
 ) -> None:
     """Train the intent models from Bitext (held-out part excluded) and Rapport's own examples."""
@@ -65,40 +73,83 @@ def train_cmd(
     )
 
     with _reported():
-        if kind not in ("tfidf", "encoder", "all"):
-            raise InvalidInput(f"--kind {kind!r}: use tfidf, encoder or all")
+        if kind not in ("tfidf", "encoder", "combined", "all"):
+            raise InvalidInput(f"--kind {kind!r}: use tfidf, encoder, combined or all")
         sources = data or [DEFAULT_BITEXT]
         for path in sources:
             if not path.exists():
                 raise InvalidInput(f"{path}: no such file (pass --data with the Bitext CSV)")
         rows = training_examples(sources, examples or [EXAMPLES_CSV, CUSTOMER_CSV])
-        if kind in ("tfidf", "all"):
+        tfidf_target = out or MODEL_PATH
+        if kind in ("tfidf", "combined", "all"):
             started = time.perf_counter()
             model = train(rows, seed=seed)
-            target = out or MODEL_PATH
-            size = model.save(target)
+            size = model.save(tfidf_target)
             console.print(
                 f"TF-IDF: trained on {len(rows)} messages in {time.perf_counter() - started:.1f}s; "
-                f"wrote {target} ({size / 1024:.0f} KiB)"
+                f"wrote {tfidf_target} ({size / 1024:.0f} KiB)"
             )
-        if kind in ("encoder", "all"):
-            if encoder_out is None and out is not None:  # never overwrite the packaged model by surprise
-                encoder_out = out.with_name(out.stem + "_encoder.npz")
-            _train_encoder(rows, seed=seed, out=encoder_out, required=kind == "encoder")
+        if kind == "tfidf":
+            return
+        if out is not None:  # never overwrite the packaged models by surprise
+            encoder_out = encoder_out or out.with_name(out.stem + "_encoder.npz")
+            combined_out = combined_out or out.with_name(out.stem + "_combined.json")
+        encoder = _installed_encoder(required=kind in ("encoder", "combined"))
+        if encoder is None:
+            return
+        encoder_target = _train_encoder(rows, encoder, seed=seed, out=encoder_out)
+        if kind != "encoder":
+            _choose_combination(rows, encoder, seed=seed, paths=(tfidf_target, encoder_target, combined_out))
 
 
-def _train_encoder(rows, *, seed: int, out: Path | None, required: bool) -> None:  # type: ignore[no-untyped-def]
+def _installed_encoder(*, required: bool):  # type: ignore[no-untyped-def]
+    """The encoder, cached per text (training reads the same rows again), or None when not installed."""
     from rapport.understanding.encoder import load_encoder
-    from rapport.understanding.encoder_model import ENCODER_MODEL_PATH
-    from rapport.understanding.training import encoder_examples, train_encoder
+    from rapport.understanding.model_choice import CachedEmbedder
 
     encoder = load_encoder()
     if encoder is None:
         message = "the encoder is not installed (pip install -e '.[encoder]'; see docs/understanding.md)"
         if required:
             raise InvalidInput(message)
-        console.print(f"encoder model skipped: {message}")
-        return
+        console.print(f"encoder model and combination skipped: {message}")
+        return None
+    return CachedEmbedder(encoder)
+
+
+def _choose_combination(rows, encoder, *, seed: int, paths: tuple[Path, Path, Path | None]) -> None:  # type: ignore[no-untyped-def]
+    """Compare TF-IDF, encoder and their averages in the same folds; write the chosen combination."""
+    from rapport.understanding.combined_model import COMBINED_PATH
+    from rapport.understanding.model_choice import choose_combination
+
+    tfidf_path, encoder_path, out = paths
+    started = time.perf_counter()
+    combination, candidates = choose_combination(
+        rows, encoder, tfidf_path=tfidf_path, encoder_path=encoder_path, seed=seed
+    )
+    table = Table(title="out-of-fold, own rows (the same folds for every candidate)")
+    for name in ("candidate", "top-1", "log-loss", "ECE", "threshold", "coverage", "kept", "accuracy"):
+        table.add_column(name, justify="left" if name == "candidate" else "right")
+    for c in candidates:
+        table.add_row(
+            c.name,
+            *(f"{v:.3f}" for v in (c.top1_accuracy, c.log_loss, c.ece)),
+            f"{c.threshold:.2f}",
+            *(f"{v:.3f}" for v in (c.coverage, c.kept_accuracy, c.accuracy)),
+        )
+    console.print(table)
+    target = out or COMBINED_PATH
+    combination.save(target)
+    console.print(
+        f"chosen: {combination.metadata['chosen']} (temperature {combination.temperature}, threshold "
+        f"{combination.threshold}) in {time.perf_counter() - started:.1f}s; wrote {target}"
+    )
+
+
+def _train_encoder(rows, encoder, *, seed: int, out: Path | None) -> Path:  # type: ignore[no-untyped-def]
+    from rapport.understanding.encoder_model import ENCODER_MODEL_PATH
+    from rapport.understanding.training import encoder_examples, train_encoder
+
     started = time.perf_counter()
     sample = encoder_examples(rows, seed=seed)
     model = train_encoder(sample, encoder, seed=seed)
@@ -110,6 +161,7 @@ def _train_encoder(rows, *, seed: int, out: Path | None, required: bool) -> None
         f"out-of-fold accuracy on own rows {model.metadata.get('oof_accuracy_own') or 0:.3f}); "
         f"wrote {target} ({size / 1024:.0f} KiB)"
     )
+    return target
 
 
 @model_app.command("eval")
@@ -130,7 +182,7 @@ def eval_cmd(
     ),
     model_path: Path = typer.Option(None, "--model", help="A model file (default: the packaged model)."),
     classifier: str = typer.Option(
-        "auto", "--classifier", help="auto (what triage uses), encoder, tfidf or keywords."
+        "auto", "--classifier", help="auto (what triage uses), combined, encoder, tfidf or keywords."
     ),
 ) -> None:
     """Accuracy, macro-F1, per-intent scores, confusions and calibration on a labelled CSV."""
@@ -188,7 +240,7 @@ def predict_cmd(
     ),
     model_path: Path = typer.Option(None, "--model", help="A model file (default: the packaged model)."),
     classifier: str = typer.Option(
-        "auto", "--classifier", help="auto (what triage uses), encoder, tfidf or keywords."
+        "auto", "--classifier", help="auto (what triage uses), combined, encoder, tfidf or keywords."
     ),
     batch: int = typer.Option(
         PREDICT_BATCH, "--batch", min=1, help="Messages classified per call (the encoder batches them)."
@@ -294,15 +346,28 @@ def _column_index(header: list[str], wanted: tuple[str, ...]) -> int | None:
     return None
 
 
+CLASSIFIERS = ("auto", "combined", "encoder", "tfidf", "keywords")
+
+
 def _load(path: Path | None, classifier: str = "auto"):  # type: ignore[no-untyped-def]
     from rapport.understanding.model import IntentModel, load_packaged_model
 
-    if classifier not in ("auto", "encoder", "tfidf", "keywords"):
-        raise InvalidInput(f"--classifier {classifier!r}: use auto, encoder, tfidf or keywords")
+    if classifier not in CLASSIFIERS:
+        raise InvalidInput(f"--classifier {classifier!r}: use {', '.join(CLASSIFIERS)}")
     if classifier == "keywords":
         from rapport.understanding.keywords import KeywordClassifier
 
         return KeywordClassifier()
+    if classifier in ("auto", "combined") and path is None:
+        from rapport.understanding.combined_model import load_packaged_combined_model
+
+        combined = load_packaged_combined_model()
+        if combined is not None:
+            return combined
+        if classifier == "combined":
+            raise InvalidInput(
+                "the combined model is not available (the encoder extra, then `rapport model train`)"
+            )
     if classifier in ("auto", "encoder") and path is None:
         from rapport.understanding.encoder_model import load_packaged_encoder_model
 

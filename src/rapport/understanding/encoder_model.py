@@ -57,6 +57,9 @@ class EncoderIntentModel:
     vocabulary: frozenset[str] = frozenset()
     embedder: Any = None  # an Embedder; not saved
     source: str = "encoder"
+    blend: Any = (
+        None  # a combined_model.Blend (the TF-IDF model's share), set by load_packaged_combined_model
+    )
 
     def probabilities_of(self, embeddings: Any) -> Any:
         """Calibrated probabilities (rows: embeddings, columns: `labels`)."""
@@ -67,14 +70,19 @@ class EncoderIntentModel:
 
     def probabilities(self, texts: Sequence[str]) -> Any:
         """Calibrated probabilities of whole messages (as `classify` reads them)."""
-        return self.probabilities_of(self._require().encode([_prepare(t) for t in texts]))
+        return self._rows([_prepare(t) for t in texts])
+
+    def _rows(self, prepared: Sequence[str]) -> Any:
+        """Probabilities of prepared texts: the encoder's, averaged with the TF-IDF model's when blended."""
+        rows = self.probabilities_of(self._require().encode(list(prepared)))
+        return rows if self.blend is None else self.blend.combine(rows, prepared)
 
     def classify(self, text: str) -> IntentReading:
         """The intent of one message, how sure the model is, the candidates and a second problem."""
         prepared = _prepare(text)
         if not self._readable(prepared):
             return IntentReading(Intent.OTHER, 0.0, self.source, needs_human=True)
-        row = self.probabilities_of(self._require().encode([prepared]))[0]
+        row = self._rows([prepared])[0]
         reading = self.reading_of(row)
         return self._with_secondary(reading, self._secondary(prepared, reading.intent))
 
@@ -86,7 +94,7 @@ class EncoderIntentModel:
         readings = [IntentReading(Intent.OTHER, 0.0, self.source, needs_human=True) for _ in prepared]
         if not readable:
             return readings
-        rows = self.probabilities_of(self._require().encode([prepared[i] for i in readable]))
+        rows = self._rows([prepared[i] for i in readable])
         pieces: list[str] = []
         owners: list[int] = []
         for i, row in zip(readable, rows, strict=True):
@@ -96,7 +104,7 @@ class EncoderIntentModel:
                 owners.append(i)
         if pieces:
             found: dict[int, list[Any]] = {}
-            for owner, row in zip(owners, self.probabilities_of(self._require().encode(pieces)), strict=True):
+            for owner, row in zip(owners, self._rows(pieces), strict=True):
                 found.setdefault(owner, []).append(row)
             for i, piece_rows in found.items():
                 secondary = self._secondary_of(piece_rows, readings[i].intent)
@@ -140,7 +148,7 @@ class EncoderIntentModel:
         pieces = self._pieces(text, primary)
         if not pieces:
             return None
-        return self._secondary_of(list(self.probabilities_of(self._require().encode(pieces))), primary)
+        return self._secondary_of(list(self._rows(pieces)), primary)
 
     @staticmethod
     def _pieces(text: str, primary: Intent) -> list[str]:

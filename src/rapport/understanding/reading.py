@@ -40,12 +40,18 @@ class MessageReading:
 def default_classifier() -> IntentClassifier:
     """The best classifier installed, loaded once per process.
 
-    The encoder model (all-MiniLM-L6-v2 + logistic regression) when the optional `encoder` extra and its
-    weights are installed; else the packaged TF-IDF model; else the keyword baseline.
+    The combined model (the encoder model's and the TF-IDF model's probabilities averaged, as chosen out
+    of fold) when the optional `encoder` extra and its weights are installed; the encoder model alone if
+    the combination is missing or was chosen with other model files; else the packaged TF-IDF model; else
+    the keyword baseline.
     """
+    from rapport.understanding.combined_model import load_packaged_combined_model
     from rapport.understanding.encoder_model import load_packaged_encoder_model
     from rapport.understanding.model import load_packaged_model
 
+    combined = load_packaged_combined_model()
+    if combined is not None:
+        return combined
     encoder_model = load_packaged_encoder_model()
     if encoder_model is not None:
         return encoder_model
