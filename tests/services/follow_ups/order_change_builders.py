@@ -89,7 +89,12 @@ def order_desk(units: UnitsOfWork, *, policy: Policy, order: OrderRecord | None 
     with units(write=True) as uow:
         uow.orders.upsert_many(merchant_id=store.merchant_id, records=[record])
         uow.commit()
-    ticket_id = desk.post(email=LENA, order=f"#{ORDER}").view.ticket.id
-    claim(units, tenant=desk.tenant, actor=desk.agent, ticket_id=ticket_id, now=NOW)
-    resolve(units, tenant=desk.tenant, actor=desk.agent, ticket_id=ticket_id, now=RESOLVED_AT)
-    return OrderDesk(desk=desk, store=store, ticket_id=ticket_id)
+    return OrderDesk(desk=desk, store=store, ticket_id=resolved_about_order(desk, at=RESOLVED_AT))
+
+
+def resolved_about_order(desk: Desk, *, at: datetime) -> int:
+    """Lena's ticket about order #1042 (stored already), claimed and resolved at `at`; its id."""
+    ticket_id: int = desk.post(email=LENA, order=f"#{ORDER}").view.ticket.id
+    claim(desk.uow_factory, tenant=desk.tenant, actor=desk.agent, ticket_id=ticket_id, now=NOW)
+    resolve(desk.uow_factory, tenant=desk.tenant, actor=desk.agent, ticket_id=ticket_id, now=at)
+    return ticket_id
