@@ -139,17 +139,22 @@ def _showcase_at_the_desk(showcase: Showcase) -> None:
 
 
 def _describe(follow_up: ScheduledFollowUp, resolved_at: datetime) -> str:
-    """ "personal check-in from a senior, due Sat Nov 21 11:50 UTC (1 day after the resolution)"."""
+    """ "personal check in from a senior, due Sat Nov 21 11:50 UTC (1 day after the resolution)"."""
     sender = follow_up.sender
     article = "an" if sender[:1] in "aeiou" else "a"
+    anchor = follow_up.entry.anchor
+    when = (
+        f"{span_words(follow_up.due_at - resolved_at)} after the resolution"
+        if anchor == "resolution"
+        else f"counted from the {anchor.replace('_', ' ')}"
+    )
     return (
         f"{follow_up.kind.replace('_', ' ')} from {article} {sender}, due "
-        f"{follow_up.due_local:%a %b %d %H:%M %Z} ({_span(follow_up.due_at - resolved_at)} after the "
-        "resolution)"
+        f"{follow_up.due_local:%a %b %d %H:%M %Z} ({when})"
     )
 
 
-def _span(span: timedelta) -> str:
+def span_words(span: timedelta) -> str:
     days, hours = span.days, span.seconds // 3600
     if days and not hours:
         return f"{days} day{'s' if days != 1 else ''}"
