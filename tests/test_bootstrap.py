@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
-from rapport.bootstrap import build, llm_settings
+from rapport.bootstrap import Rapport, build, llm_settings
 from rapport.config import Settings
 from rapport.domain.errors import InvalidInput
 from rapport.drafting import TemplateDrafter
 from rapport.llm import LLMDrafter
 from rapport.policy import PolicyError, default_policy_text
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def settings_for(tmp_path: Path, **values: object) -> Settings:
@@ -67,3 +70,36 @@ def test_the_policy_s_allowed_link_domains_reach_the_reply_brand(tmp_path):
     text = default_policy_text().replace("brand:\n", "brand:\n  allowed_domains: [shop.acme.example]\n", 1)
     (tmp_path / "rapport.yaml").write_text(text)
     assert build(settings_for(tmp_path)).brand.link_domains == ("shop.acme.example",)
+
+
+def stored_version(app: Rapport, source: str) -> None:
+    """`source` saved as the configured merchant's newest policy version, as the workspace saves it."""
+    merchant_id = app.merchant.id
+    with app.uow_factory(write=True) as uow:
+        uow.policies.add(
+            merchant_id=merchant_id, source=source, author_id=None, author_label="test", note=None, now=NOW
+        )
+        uow.commit()
+
+
+def test_without_a_policy_file_the_merchants_stored_policy_is_in_force(tmp_path):
+    (tmp_path / "rapport.yaml").write_text(default_policy_text(), encoding="utf-8")
+    first = build(settings_for(tmp_path))
+    first.create_merchant = True
+    stored_version(first, default_policy_text().replace("currency: USD", "currency: EUR", 1))
+    (tmp_path / "rapport.yaml").unlink()
+    assert build(settings_for(tmp_path)).policy.currency == "EUR"
+
+
+def test_a_policy_file_present_is_the_configured_policy_even_with_a_stored_one(tmp_path):
+    (tmp_path / "rapport.yaml").write_text(default_policy_text(), encoding="utf-8")
+    first = build(settings_for(tmp_path))
+    first.create_merchant = True
+    stored_version(first, default_policy_text().replace("currency: USD", "currency: EUR", 1))
+    assert build(settings_for(tmp_path)).policy.currency == "USD"
+
+
+def test_looking_for_a_stored_policy_creates_no_database(tmp_path):
+    with pytest.raises(InvalidInput, match="rapport init"):
+        _ = build(settings_for(tmp_path)).policy
+    assert not (tmp_path / "rapport.db").exists()

@@ -26,7 +26,7 @@ from rapport.policy import Policy, Signals, load_policy
 from rapport.services.ingestion.ports import CsvExports, ShopifyFeed
 from rapport.services.merchants import MerchantContext, open_merchant
 from rapport.services.ports import UnitOfWorkFactory
-from rapport.services.tenancy import Tenant, Tenants, brand_of
+from rapport.services.tenancy import Tenant, Tenants, brand_of, stored_policy
 from rapport.understanding import IntentClassifier
 from rapport.understanding.reading import default_classifier
 
@@ -83,9 +83,26 @@ class Rapport:
 
     @cached_property
     def policy(self) -> Policy:
+        """The policy file given, else the configured one; without that file, the configured merchant's
+        newest stored policy (a deployment configured by environment alone, its policy saved in the
+        workspace, needs no file). No file and nothing stored: an input error saying how to get one."""
         if self._policy is not None:
             return self._policy
-        return policy_at(self.policy_override or self.settings.policy_path)
+        path = self.policy_override or self.settings.policy_path
+        if self.policy_override is None and not path.exists() and self._store_exists():
+            stored = stored_policy(self.uow_factory, self.settings.merchant)
+            if stored is not None:
+                return stored
+        return policy_at(path)
+
+    def _store_exists(self) -> bool:
+        """False for an SQLite file not created yet: looking for a stored policy would create it."""
+        from sqlalchemy import make_url
+
+        url = make_url(self.settings.database_url)
+        if url.get_backend_name() != "sqlite" or self._uow_factory is not None:
+            return True
+        return url.database not in (None, "", ":memory:") and Path(url.database).exists()
 
     @cached_property
     def uow_factory(self) -> UnitOfWorkFactory:

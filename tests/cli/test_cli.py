@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -224,3 +225,28 @@ def test_profile_shows_the_customer_card(store: Path, runner: CliRunner) -> None
     assert result.exit_code == 0, result.output
     assert "Dana Lee" in result.stdout
     assert "#9001" in result.stdout
+
+
+def test_triage_decides_with_the_policy_saved_in_the_workspace_not_a_stale_file(
+    store: Path, runner: CliRunner
+) -> None:
+    from rapport.bootstrap import build
+    from rapport.config import Settings
+
+    newer = (store / "rapport.yaml").read_text().replace("first_response: 1h", "first_response: 15m", 1)
+    app_ = build(Settings())
+    with app_.uow_factory(write=True) as uow:
+        uow.policies.add(
+            merchant_id=app_.merchant.id,
+            source=newer,
+            author_id=None,
+            author_label="admin",
+            note=None,
+            now=datetime.fromisoformat(NOW),
+        )
+        uow.commit()
+    out = triage_json(runner, "--email", "dana.lee@example.com", "--message", "my bowls arrived chipped")
+    assert out["queue"] == "priority"
+    assert datetime.fromisoformat(out["first_response_due"]) - datetime.fromisoformat(NOW) == timedelta(
+        minutes=15
+    )

@@ -43,7 +43,8 @@ def run_triage(
     result = triage(
         app.uow_factory,
         merchant=app.merchant,
-        policy=app.policy,
+        # The file given, else the policy in force for the merchant (as the API would decide).
+        policy=app.policy if policy is not None else app.tenant(app.merchant.id).policy,
         classifier=app.classifier,
         request=request,
         record=record,

@@ -33,6 +33,18 @@ def brand_of(policy: Policy) -> BrandSettings:
     )
 
 
+def stored_policy(uow_factory: UnitOfWorkFactory, slug: str) -> Policy | None:
+    """The newest policy version stored for the merchant `slug` (saved in the workspace), or None when
+    the merchant or any stored version is missing."""
+    with uow_factory() as uow:
+        merchant = uow.merchants.find(slug)
+        if merchant is None:
+            return None
+        version = uow.policies.current_version(merchant_id=merchant.id)
+        stored = None if version is None else uow.policies.get(merchant_id=merchant.id, version=version)
+    return None if stored is None else parse_stored(stored, merchant.slug)
+
+
 @dataclass(frozen=True, slots=True)
 class Tenant:
     """A merchant with the policy in force for it. `policy_version` None: the configured policy file."""
