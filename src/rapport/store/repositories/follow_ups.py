@@ -164,12 +164,15 @@ class FollowUpRepository:
     ) -> list[OrderFollowUp]:
         """The pending follow-ups of tickets about these orders, with each order as stored: one query.
 
-        It starts from the pending follow-ups (a small set: the index on (status, next_attempt_at)),
-        then reaches their tickets and orders by primary key; tickets have no index on `order_id`, so
-        starting from the orders would read every ticket."""
+        It reads the pending follow-ups (of every merchant: a small, live set, on the index of
+        (status, next_attempt_at)), reaches their tickets and orders by primary key and keeps those whose
+        order is one of the merchant's named ones. The other way round, from the named orders, would
+        need an index on tickets' `order_id` (there is none): it read every pending follow-up, or every
+        one of the merchant's, once per order."""
         wanted = set(order_external_ids)
         if not wanted:
             return []
+        named = select(Order.id).where(Order.merchant_id == merchant_id, Order.external_id.in_(wanted))
         rows = self.session.execute(
             select(
                 FollowUpRecord.id,
@@ -183,13 +186,13 @@ class FollowUpRepository:
                 Order.financial_status,
                 Order.cancelled_at,
             )
+            .select_from(FollowUpRecord)
             .join(TicketRecord, TicketRecord.id == FollowUpRecord.ticket_id)
             .join(Order, Order.id == TicketRecord.order_id)
             .where(
                 FollowUpRecord.status.in_([s.value for s in PENDING]),
-                FollowUpRecord.merchant_id == merchant_id,
-                Order.merchant_id == merchant_id,
-                Order.external_id.in_(wanted),
+                # The merchant's orders only: their tickets and follow-ups are the merchant's too.
+                TicketRecord.order_id.in_(named.scalar_subquery()),
             )
             .order_by(FollowUpRecord.id)
         )
