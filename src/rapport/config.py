@@ -24,6 +24,15 @@ class Settings(BaseSettings):
     # API: the largest request body accepted (bytes, counted as they stream); above it, 413.
     max_request_bytes: int = Field(default=1_000_000, ge=1)
 
+    # Operations (docs/deployment.md). GET /metrics answers only `Authorization: Bearer <metrics_token>`
+    # (401 otherwise); with no token set every request is refused (401), so nothing is exposed by default.
+    metrics_token: SecretStr = SecretStr("")
+    # The request log (one line per request, with its X-Request-ID): "json" for log collectors, else plain.
+    log_format: Literal["plain", "json"] = "plain"
+    # prometheus_client's own variable (not RAPPORT_-prefixed): a directory shared by the API processes of
+    # one machine, where each writes its counters so that any of them answers /metrics for all.
+    prometheus_multiproc_dir: Path | None = Field(default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
+
     # LLM drafter: any OpenAI-compatible chat-completions endpoint. Empty base URL = templates only.
     llm_base_url: str = ""
     llm_model: str = "gpt-4o-mini"

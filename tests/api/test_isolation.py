@@ -32,9 +32,20 @@ from rapport.store.unit_of_work import UnitOfWork
 
 from .conftest import NOW, STORE, bearer
 
-# Routes outside /v1 that answer without a key: health, the API's documents, and Shopify's webhooks
-# (HMAC-verified, bound to their shop).
-PUBLIC = {"/healthz", "/webhooks/shopify", "/docs", "/openapi.json", "/redoc", "/docs/oauth2-redirect"}
+# Routes outside /v1 that answer without a key: health and readiness, the API's documents, and Shopify's
+# webhooks (HMAC-verified, bound to their shop).
+PUBLIC = {
+    "/healthz",
+    "/readyz",
+    "/webhooks/shopify",
+    "/docs",
+    "/openapi.json",
+    "/redoc",
+    "/docs/oauth2-redirect",
+}
+# Routes outside /v1 with a credential of their own, which no merchant's key or session opens: the
+# Prometheus metrics (RAPPORT_METRICS_TOKEN; unset, as here, the route refuses everyone).
+OWN_CREDENTIAL = {"/metrics"}
 ROLES = {None, "person", "admin"}
 METHODS = {"get", "post", "put", "patch", "delete"}
 PASSWORD = "correct horse battery"
@@ -184,12 +195,21 @@ def test_every_published_route_is_classified(world: World) -> None:
     assert any(r.path.startswith("/v1/") for r in routes)
     for route in routes:
         if not route.path.startswith("/v1/"):
-            assert route.path in PUBLIC, f"{route.id} is outside /v1 and not a known public route"
+            known = PUBLIC | OWN_CREDENTIAL
+            assert route.path in known, f"{route.id} is outside /v1 and not a known public route"
             continue
         assert route.role in ROLES, f"{route.id}: unknown {ROLE_EXTENSION} {route.role!r}"
         world.path_for(route)  # every path parameter is one the test can fill
         schema = route.body_schema(world.document)
         assert schema is None or schema in BODIES, f"{route.id}: request body {schema} unknown to the test"
+
+
+def test_a_route_with_its_own_credential_refuses_every_merchant_key(world: World) -> None:
+    routes = [r for r in published(world.client.app) if r.path in OWN_CREDENTIAL]  # type: ignore[arg-type]
+    assert {r.path for r in routes} == OWN_CREDENTIAL
+    answers = {(r.id, key): world.send(r, key) for r in routes for key in (None, *world.keys)}
+    assert {k: a.status_code for k, a in answers.items() if a.status_code != 401} == {}
+    assert {a.json()["error"]["code"] for a in answers.values()} == {"unauthenticated"}
 
 
 def v1_routes(world: World) -> list[Route]:

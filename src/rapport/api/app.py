@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cached_property
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 from rapport.api.auth import Authenticator, install_auth_errors
 from rapport.api.body_limit import BodyLimit
@@ -15,11 +15,15 @@ from rapport.api.csat import csat_router
 from rapport.api.desk import desk_router
 from rapport.api.errors import WEBHOOK_RESPONSES, install_error_handlers
 from rapport.api.me import me_router
+from rapport.api.metrics import FollowUpBacklog, metrics_for, metrics_router
 from rapport.api.policy import policy_router
+from rapport.api.readiness import readiness_router
+from rapport.api.request_log import RequestLog, configure_logging, note_merchant
 from rapport.api.tickets import ticket_router
 from rapport.api.webhooks import webhook_router
-from rapport.bootstrap import Rapport, build, start_follow_up_runner
+from rapport.bootstrap import Rapport, build, follow_up_units, start_follow_up_runner
 from rapport.config import load_settings
+from rapport.domain.desk import Actor
 from rapport.schemas import HealthOut
 from rapport.services.webhooks import Receipt, WebhookService
 from rapport.web import web_router
@@ -49,6 +53,15 @@ class _Webhooks:
         return self.service.process(delivery_id)
 
 
+class _MerchantNotingAuthenticator(Authenticator):
+    """The authenticator that also tells the request log whose request it is."""
+
+    async def authenticate(self, request: Request) -> Actor:
+        actor = await super().authenticate(request)
+        note_merchant(request, actor.merchant_id)
+        return actor
+
+
 def create_app(
     app: Rapport,
     *,
@@ -68,13 +81,17 @@ def create_app(
     install_auth_errors(api)
     # Bodies are counted as they stream (chunked too), so no route ever holds more than the bound.
     api.add_middleware(BodyLimit, max_bytes=app.settings.max_request_bytes)
+    # Outermost: every answer (a 413 too) carries its X-Request-ID and gets its log line.
+    api.add_middleware(RequestLog)
+    metrics = metrics_for(app.settings)
+    metrics.registry.register(FollowUpBacklog(lambda: follow_up_units(app), clock))
     api.include_router(webhook_router(_Webhooks(app, clock)), responses=WEBHOOK_RESPONSES)
     # The one-click CSAT answers: signed links, no key (the signature is the credential).
     api.include_router(csat_router(app, clock=clock))
     # Every /v1 route depends on the caller's key or session, and acts for the caller's merchant.
-    auth = Authenticator(app, clock=clock)
-    api.include_router(ticket_router(app, auth=auth, clock=clock))
-    api.include_router(desk_router(app, auth=auth, clock=clock))
+    auth = _MerchantNotingAuthenticator(app, clock=clock)
+    api.include_router(ticket_router(app, auth=auth, clock=clock, metrics=metrics))
+    api.include_router(desk_router(app, auth=auth, clock=clock, metrics=metrics))
     api.include_router(me_router(app, auth=auth))
     api.include_router(policy_router(app, auth=auth, clock=clock))
     api.include_router(web_router(app, clock=clock))  # the agent workspace's pages at / (rapport.web)
@@ -84,6 +101,9 @@ def create_app(
         """The process is up (it does not touch the store)."""
         return HealthOut()
 
+    api.include_router(readiness_router(app))
+    # Its own credential (RAPPORT_METRICS_TOKEN): a scraper holds no merchant's key.
+    api.include_router(metrics_router(metrics, token=app.settings.metrics_token))
     return api
 
 
@@ -93,6 +113,7 @@ def app_from_environment() -> FastAPI:
     With RAPPORT_WORKER_IN_SERVE (a trial on SQLite, one process) the process also sends due follow-ups
     in a daemon thread; claims are leased, so stopping the server abruptly loses none of them."""
     rapport = build(load_settings())
+    configure_logging(rapport.settings.log_format)
     api = create_app(rapport)
     api.state.follow_up_runner = start_follow_up_runner(rapport)
     return api

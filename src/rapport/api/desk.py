@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from rapport.api.auth import PERSON_ONLY, Authenticator
 from rapport.api.errors import ERROR_RESPONSES
+from rapport.api.metrics import ApiMetrics
 from rapport.bootstrap import Rapport
 from rapport.domain.desk import Actor
 from rapport.schemas.desk import (
@@ -34,7 +35,9 @@ TicketId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The ticket's id"
 QueueName = Annotated[str, Path(min_length=1, max_length=60, pattern=r"^[^\x00/]+$")]
 
 
-def desk_router(app: Rapport, *, auth: Authenticator, clock: Callable[[], datetime]) -> APIRouter:
+def desk_router(
+    app: Rapport, *, auth: Authenticator, clock: Callable[[], datetime], metrics: ApiMetrics
+) -> APIRouter:
     """The /v1 desk routes of one application, for each caller's tenant."""
     router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES, tags=["desk"])
 
@@ -62,14 +65,16 @@ def desk_router(app: Rapport, *, auth: Authenticator, clock: Callable[[], dateti
             order=body.order,
             idempotency_key=body.idempotency_key,
         )
-        result = take_in(
-            app.uow_factory,
-            tenant=app.tenant(actor.merchant_id),
-            actor=actor,
-            classifier=app.classifier,
-            drafter=app.drafter,
-            intake=intake,
-        )
+        with metrics.intake_seconds.time():
+            result = take_in(
+                app.uow_factory,
+                tenant=app.tenant(actor.merchant_id),
+                actor=actor,
+                classifier=app.classifier,
+                drafter=app.drafter,
+                intake=intake,
+            )
+        metrics.taken_in(result)
         if result.outcome is not IntakeOutcome.CREATED:
             response.status_code = status.HTTP_200_OK
         return TicketCreatedOut(outcome=result.outcome.value, ticket=TicketOut.from_view(result.view))
@@ -160,6 +165,7 @@ def desk_router(app: Rapport, *, auth: Authenticator, clock: Callable[[], dateti
             idempotency_key=body.idempotency_key,
             now=clock(),
         )
+        metrics.replied(result)
         return ReplyOut.of(result.view, result.grant, replayed=result.replayed)
 
     @router.post("/tickets/{ticket_id:int}/resolve", response_model=TicketOut, openapi_extra=PERSON_ONLY)

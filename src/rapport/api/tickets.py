@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from rapport.api.auth import Authenticator
 from rapport.api.errors import ERROR_RESPONSES
+from rapport.api.metrics import ApiMetrics
 from rapport.bootstrap import Rapport
 from rapport.domain.desk import Actor
 from rapport.schemas import CustomerOut, DraftResponse, InstantIn, TicketIn, TriageOut
@@ -26,7 +27,9 @@ from rapport.services.triage import TriageRequest, TriageResult, triage
 NOW_HELP = "Decide as of this instant: ISO 8601, no offset means UTC, years 1970-2199 (default: now)."
 
 
-def ticket_router(app: Rapport, *, auth: Authenticator, clock: Callable[[], datetime]) -> APIRouter:
+def ticket_router(
+    app: Rapport, *, auth: Authenticator, clock: Callable[[], datetime], metrics: ApiMetrics
+) -> APIRouter:
     """The /v1 routes of one application (its store, classifier and drafter), for each caller's tenant."""
     router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
 
@@ -38,14 +41,17 @@ def ticket_router(app: Rapport, *, auth: Authenticator, clock: Callable[[], date
             order_name=ticket.order,
             intent=ticket.intent,
         )
-        return triage(
-            app.uow_factory,
-            merchant=tenant.merchant,
-            policy=tenant.policy,
-            classifier=app.classifier,
-            request=request,
-            record=ticket.record,
-        )
+        with metrics.triage_seconds.time():
+            result = triage(
+                app.uow_factory,
+                merchant=tenant.merchant,
+                policy=tenant.policy,
+                classifier=app.classifier,
+                request=request,
+                record=ticket.record,
+            )
+        metrics.triaged(result, recorded=ticket.record)
+        return result
 
     @router.post("/tickets/triage", response_model=TriageOut)
     def triage_ticket(ticket: TicketIn, actor: Actor = Depends(auth.actor)) -> TriageOut:
@@ -58,7 +64,9 @@ def ticket_router(app: Rapport, *, auth: Authenticator, clock: Callable[[], date
         """Triage, then draft the reply (checked by the guardrails)."""
         tenant = app.tenant(actor.merchant_id)
         result = run(ticket, tenant)
-        return DraftResponse.from_domain(result, draft_reply(result, drafter=app.drafter, brand=tenant.brand))
+        draft = draft_reply(result, drafter=app.drafter, brand=tenant.brand)
+        metrics.drafted(draft)
+        return DraftResponse.from_domain(result, draft)
 
     @router.get("/customers/{email}", response_model=CustomerOut)
     def customer(
