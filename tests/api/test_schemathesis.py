@@ -38,6 +38,8 @@ ROUTES = {
     "GET /v1/customers/{email}",
     "POST /webhooks/shopify",
     "GET /healthz",
+    "GET /readyz",
+    "GET /metrics",  # RAPPORT_METRICS_TOKEN is unset in this run: always 401, never a 500
     "GET /v1/me",
     "POST /v1/tickets",
     "GET /v1/tickets/{ticket_id}",
