@@ -54,7 +54,8 @@ class IntentModel:
 
     def probabilities(self, texts: Sequence[str]) -> Any:
         """Calibrated class probabilities (rows: texts, columns: `labels`)."""
-        return np.array([self._probabilities(prepare(t)) for t in texts]).reshape(
+        known: dict[str, list[int]] = {}  # each word's known character n-grams, found once per batch
+        return np.array([self._probabilities(prepare(t), known) for t in texts]).reshape(
             len(texts), len(self.labels)
         )
 
@@ -103,14 +104,14 @@ class IntentModel:
             return IntentReading(Intent.OTHER, confidence, self.source, True, candidates)
         return IntentReading(intent, confidence, self.source, intent == Intent.OTHER, candidates)
 
-    def _probabilities(self, prepared: str) -> Any:
+    def _probabilities(self, prepared: str, known: dict[str, list[int]] | None = None) -> Any:
         tokens = _TOKEN.findall(prepared)
         grams = list(tokens) if self.word_ngrams[0] == 1 else []
         for n in range(max(2, self.word_ngrams[0]), self.word_ngrams[1] + 1):
             grams += [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
         word_idx, word_val = _tfidf(grams, self.word_vocabulary, self.word_idf)
-        char_idx, char_val = _tfidf(
-            _char_grams(prepared, self.char_ngrams), self.char_vocabulary, self.char_idf
+        char_idx, char_val = _weighted(
+            self._char_indices(prepared, {} if known is None else known), self.char_idf
         )
         scores = self.intercept.copy()
         if len(word_idx):
@@ -120,6 +121,18 @@ class IntentModel:
         calibrated = 1.0 / (1.0 + np.exp(self.calibration_a * scores + self.calibration_b))
         total = calibrated.sum()
         return calibrated / total if total > 0 else np.full_like(calibrated, 1.0 / len(calibrated))
+
+    def _char_indices(self, text: str, known: dict[str, list[int]]) -> list[int]:
+        """The vocabulary indices of the text's character n-grams, in order; each word's looked up once."""
+        indices: list[int] = []
+        for word in text.split():
+            found = known.get(word)
+            if found is None:
+                grams = _char_grams(word, self.char_ngrams)
+                found = [i for i in map(self.char_vocabulary.get, grams) if i is not None]
+                known[word] = found
+            indices += found
+        return indices
 
     def save(self, path: Path) -> int:
         """Write the model (xz-compressed pickle of plain arrays, joblib-readable); returns its size."""
@@ -140,11 +153,14 @@ class IntentModel:
 
 def _tfidf(grams: list[str], vocabulary: dict[str, int], idf: Any) -> tuple[Any, Any]:
     """Sublinear tf x idf, l2-normalised, of the known grams (as TfidfVectorizer(sublinear_tf=True))."""
+    return _weighted([i for i in map(vocabulary.get, grams) if i is not None], idf)
+
+
+def _weighted(indices: list[int], idf: Any) -> tuple[Any, Any]:
+    """Sublinear tf x idf, l2-normalised, of vocabulary indices (one per occurrence, in text order)."""
     counts: dict[int, int] = {}
-    for gram in grams:
-        index = vocabulary.get(gram)
-        if index is not None:
-            counts[index] = counts.get(index, 0) + 1
+    for index in indices:
+        counts[index] = counts.get(index, 0) + 1
     if not counts:
         return np.empty(0, dtype=np.int64), np.empty(0)
     idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
