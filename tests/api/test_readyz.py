@@ -1,5 +1,6 @@
 """GET /readyz: 200 when the store answers and its schema is at the newest migration; 503 JSON saying
-which check failed otherwise (an unmigrated store, one behind, an unreachable one). /healthz stays up."""
+which check failed otherwise (an unmigrated store, one behind, one ahead of this code, an unreachable
+one). /healthz stays up."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from rapport.api import create_app
 from rapport.api.readiness import newest_revision
@@ -59,9 +60,17 @@ def test_a_store_behind_the_newest_migration_is_not_ready(engine: Engine) -> Non
     answer = TestClient(app_over(engine)).get("/readyz")
     assert answer.status_code == 503
     body = answer.json()
-    assert body["migrations"] == "behind_or_ahead"
+    assert body["migrations"] == "behind"
     assert body["revision"] is not None
     assert body["revision"] != body["head"]
+
+
+def test_a_store_at_a_revision_this_code_does_not_ship_is_not_ready(engine: Engine) -> None:
+    # What the processes of the previous release see once the next release has migrated the store.
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
+    body = TestClient(app_over(engine)).get("/readyz").json()
+    assert (body["migrations"], body["revision"]) == ("unknown_revision", "0099_from_the_future")
 
 
 def test_an_unreachable_store_is_not_ready(tmp_path: Path) -> None:
@@ -73,7 +82,7 @@ def test_an_unreachable_store_is_not_ready(tmp_path: Path) -> None:
         assert answer.json() == {
             "status": "unavailable",
             "database": "unreachable",
-            "migrations": "unknown",
+            "migrations": "not_checked",
             "revision": None,
             "head": newest_revision(),
         }

@@ -33,16 +33,27 @@ class ReadyOut(BaseModel):
 
     status: Literal["ok", "unavailable"]
     database: Literal["ok", "unreachable"]
-    migrations: Literal["at_head", "behind_or_ahead", "unmigrated", "unknown"]
+    # behind: an older revision of ours (run the upgrade); unknown_revision: one this code does not ship,
+    # usually a newer release's (this process is the old code: replace it); not_checked: no database.
+    migrations: Literal["at_head", "behind", "unknown_revision", "unmigrated", "not_checked"]
     revision: str | None  # the database's Alembic revision (None: never migrated, or unreachable)
     head: str  # the newest revision this code ships
 
 
+class Migrations:
+    """The revisions this code ships (read once from the packaged migrations)."""
+
+    def __init__(self) -> None:
+        script = ScriptDirectory.from_config(alembic_config())
+        heads = script.get_heads()
+        if len(heads) != 1:  # two branches in the migrations: a packaging mistake, not a runtime state
+            raise RuntimeError(f"the migrations have {len(heads)} heads: {heads}")
+        self.head: str = heads[0]
+        self.known = frozenset(revision.revision for revision in script.walk_revisions())
+
+
 def newest_revision() -> str:
-    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
-    if len(heads) != 1:  # two branches in the migrations: a packaging mistake, not a runtime state
-        raise RuntimeError(f"the migrations have {len(heads)} heads: {heads}")
-    return heads[0]
+    return Migrations().head
 
 
 def store_engine(app: Rapport) -> Engine:
@@ -55,25 +66,30 @@ def store_engine(app: Rapport) -> Engine:
     return make_engine(app.settings.database_url)
 
 
-def readiness(engine: Engine, head: str) -> ReadyOut:
+def readiness(engine: Engine, migrations: Migrations) -> ReadyOut:
     """One connection and one read of `alembic_version`."""
+    head = migrations.head
     try:
         revision = current_revision(engine)
     except SQLAlchemyError as exc:
         log.warning("not ready: the store is unreachable (%s)", type(exc).__name__)
         return ReadyOut(
-            status="unavailable", database="unreachable", migrations="unknown", revision=None, head=head
+            status="unavailable", database="unreachable", migrations="not_checked", revision=None, head=head
         )
     if revision == head:
         return ReadyOut(status="ok", database="ok", migrations="at_head", revision=revision, head=head)
-    state: Literal["behind_or_ahead", "unmigrated"] = "unmigrated" if revision is None else "behind_or_ahead"
+    state: Literal["behind", "unknown_revision", "unmigrated"]
+    if revision is None:
+        state = "unmigrated"
+    else:
+        state = "behind" if revision in migrations.known else "unknown_revision"
     return ReadyOut(status="unavailable", database="ok", migrations=state, revision=revision, head=head)
 
 
 def readiness_router(app: Rapport) -> APIRouter:
     router = APIRouter(tags=["operations"])
     engine = store_engine(app)
-    head = newest_revision()
+    migrations = Migrations()
 
     @router.get(
         "/readyz",
@@ -85,7 +101,7 @@ def readiness_router(app: Rapport) -> APIRouter:
     )
     def readyz() -> ReadyOut | JSONResponse:
         """Ready for traffic: the store answers and its schema is at the newest migration (else 503)."""
-        found = readiness(engine, head)
+        found = readiness(engine, migrations)
         if found.status != "ok":
             return JSONResponse(found.model_dump(), status_code=503)
         return found
