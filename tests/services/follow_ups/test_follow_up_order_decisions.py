@@ -9,10 +9,16 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from rapport.domain.follow_ups import FollowUpStatus
+from rapport.domain.policy_version import PolicyVersionInfo, StoredPolicy
 from rapport.domain.records import OrderRecord
-from rapport.policy import default_policy
+from rapport.policy import default_policy, default_policy_text
 from rapport.policy.schema import FollowUpRule, Policy
-from rapport.services.follow_ups.order_changes import ORDER_CANCELLED, ORDER_REFUNDED, follow_orders
+from rapport.services.follow_ups.order_changes import (
+    ORDER_CANCELLED,
+    ORDER_REFUNDED,
+    follow_orders,
+    stored_policy,
+)
 from rapport.services.follow_ups.scheduling import rule_of
 from rapport.store.repositories.follow_ups import OrderFollowUp
 
@@ -144,3 +150,28 @@ def test_a_rule_key_the_policy_no_longer_matches_names_no_rule() -> None:
 
 def replace_kind(kind: str) -> FollowUpRule:
     return CHECK_IN.model_copy(update={"kind": kind})
+
+
+@dataclass
+class StoredVersions:
+    source: str
+
+    def current(self, *, merchant_id: int) -> StoredPolicy:
+        # A fresh object on every read, as the store returns.
+        return StoredPolicy(PolicyVersionInfo(3, "cli", None, NOW), "".join(self.source))
+
+
+@dataclass
+class PolicyUnitOfWork:
+    policies: StoredVersions
+
+
+def test_a_stored_policy_version_is_parsed_once_not_on_every_batch() -> None:
+    uow = PolicyUnitOfWork(StoredVersions(default_policy_text()))
+    first, again = stored_policy(uow, 41), stored_policy(uow, 41)
+    assert first is not None
+    assert again is first
+
+
+def test_without_stored_policies_there_is_no_policy_to_retime_by() -> None:
+    assert stored_policy(object(), 41) is None

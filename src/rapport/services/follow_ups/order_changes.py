@@ -36,8 +36,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from rapport.domain.follow_ups import FollowUpStatus
+from rapport.domain.policy_version import StoredPolicy
 from rapport.domain.records import OrderRecord
 from rapport.engine.follow_up_timing import DELIVERY, Anchors, due_time
 from rapport.policy.schema import Policy
@@ -119,7 +121,13 @@ def stored_policy(uow: object, merchant_id: int) -> Policy | None:
     """The merchant's newest stored policy version, or None (it runs from the policy file)."""
     policies = getattr(uow, "policies", None)
     stored = policies.current(merchant_id=merchant_id) if policies is not None else None
-    return None if stored is None else parse_stored(stored, f"merchant {merchant_id}")
+    return None if stored is None else _parsed(stored, merchant_id)
+
+
+@lru_cache(maxsize=32)
+def _parsed(stored: StoredPolicy, merchant_id: int) -> Policy:
+    # Parsing a policy takes ~0.1 s: once per version and process, not once per batch or webhook.
+    return parse_stored(stored, f"merchant {merchant_id}")
 
 
 def _retime(
