@@ -3,7 +3,7 @@ desk's tickets, segment counts, and the next ordinary insert (on SQLite and, whe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -24,17 +24,18 @@ STORE = SyntheticStore(customers=300, now=NOW, orders_per_customer=5.0, seed=3)
 NOT_SPENDING = ("voided", "refunded")
 
 
-def synthesize(engine: Engine, slug: str = "synth", store: SyntheticStore = STORE) -> tuple[int, Batch]:
-    """Load `store` for merchant `slug`; its id and every row that was written."""
+def synthesize(
+    engine: Engine, slug: str = "synth", store: SyntheticStore = STORE, *, in_child: bool = False
+) -> tuple[int, Batch]:
+    """Load `store` for merchant `slug`; its id and every row that was written (generated again: the
+    generator is deterministic)."""
     merchant_id = empty_merchant(engine, slug=slug, currency="USD")
+    first = next_ids(engine, WITH_IDS)
+    load(engine, batches(store, merchant_id=merchant_id, first_ids=first, chunk=100), in_child=in_child)
     written: Batch = {table: [] for table in TABLES}
-
-    def kept(batch: Batch) -> None:
+    for batch in batches(store, merchant_id=merchant_id, first_ids=first):
         for table, rows in batch.items():
             written[table].extend(rows)
-
-    first = next_ids(engine, WITH_IDS)
-    load(engine, batches(store, merchant_id=merchant_id, first_ids=first, chunk=100), on_batch=kept)
     return merchant_id, written
 
 
@@ -52,10 +53,11 @@ def test_every_generated_row_is_in_the_store(engine: Engine) -> None:
     assert len(written["order_line_items"]) > len(written["orders"]) > len(written["customers"])
 
 
+@pytest.mark.parametrize("in_child", [False, True], ids=["in-process", "prepared-in-a-child"])
 def test_a_synthesized_customers_profile_reflects_their_generated_orders(
-    engine: Engine, uow_factory: Callable[[], UnitOfWork]
+    engine: Engine, uow_factory: Callable[[], UnitOfWork], in_child: bool
 ) -> None:
-    merchant_id, written = synthesize(engine)
+    merchant_id, written = synthesize(engine, in_child=in_child)
     buyers = sorted({o["customer_id"] for o in written["orders"]})
     for customer in [c for c in written["customers"] if c["id"] in buyers[::25]]:
         counted = [
@@ -114,6 +116,28 @@ def test_a_second_store_continues_after_the_first(engine: Engine) -> None:
     assert second["customers"][0]["id"] == first["customers"][-1]["id"] + 1
     assert second["orders"][0]["id"] == first["orders"][-1]["id"] + 1
     assert count_rows(engine, "customers", second_id) == STORE.customers
+
+
+def test_the_batches_are_reported_as_they_are_committed(engine: Engine) -> None:
+    merchant_id = empty_merchant(engine, slug="synth", currency="USD")
+    reported: list[int] = []
+    counts = load(
+        engine,
+        batches(STORE, merchant_id=merchant_id, chunk=120),
+        on_batch=lambda written: reported.append(written["customers"]),
+    )
+    assert reported == [120, 120, 60]
+    assert counts.rows["customers"] == 300
+
+
+def test_a_failure_while_preparing_in_the_child_is_raised_here(engine: Engine) -> None:
+    def broken() -> Iterator[Batch]:
+        yield from batches(STORE, merchant_id=1, chunk=100)
+        raise ValueError("no more rows")
+
+    empty_merchant(engine, slug="synth", currency="USD")
+    with pytest.raises(RuntimeError, match="ValueError: no more rows"):
+        load(engine, broken(), in_child=True)
 
 
 def test_a_merchant_that_already_has_customers_is_refused(engine: Engine) -> None:

@@ -58,7 +58,8 @@ def synth(
                 counts = load(
                     engine,
                     batches(store, merchant_id=merchant_id, first_ids=next_ids(engine, WITH_IDS)),
-                    on_batch=lambda batch: progress.advance(task, len(batch["customers"])),
+                    on_batch=lambda written: progress.advance(task, written.get("customers", 0)),
+                    in_child=True,
                 )
             seconds = time.perf_counter() - started
         finally:

@@ -16,12 +16,14 @@ per batch, then each id sequence is moved past the ids written and the tables ar
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Engine, func, insert, select, text
+from sqlalchemy.engine import Dialect
 
 from rapport.domain.errors import InvalidInput
 from rapport.store.models import Base, Customer, Merchant, table_of
@@ -79,21 +81,36 @@ def next_ids(engine: Engine, tables: Iterable[str]) -> dict[str, int]:
         }
 
 
-def load(engine: Engine, batches: Iterable[Rows], *, on_batch: Any = None) -> LoadCounts:
-    """Write every batch, one transaction each; `on_batch(batch)` is called after each commit."""
+def load(
+    engine: Engine,
+    batches: Iterable[Rows],
+    *,
+    on_batch: Callable[[Mapping[str, int]], None] | None = None,
+    in_child: bool = False,
+) -> LoadCounts:
+    """Write every batch, one transaction each; `on_batch(rows per table)` is called after each commit.
+
+    `in_child`: the batches are produced and converted in a forked process while this one writes (two
+    cores busy instead of one); `batches` must then not have been started, and is consumed by the child.
+    """
     counts = LoadCounts()
     with engine.connect() as connection:
-        postgres = connection.dialect.name == "postgresql"
+        dialect = connection.dialect
+        postgres = dialect.name == "postgresql"
+        prepared_batches = (
+            _prepared_in_child(dialect, batches) if in_child else (prepare(dialect, b) for b in batches)
+        )
         restore = {} if postgres else _sqlite_bulk_settings(connection)
         try:
-            for batch in batches:
+            for prepared in prepared_batches:
                 with connection.begin():
-                    for name, rows in batch.items():
-                        if rows:
-                            (_copy if postgres else _executemany)(connection, name, rows)
-                            counts.rows[name] = counts.rows.get(name, 0) + len(rows)
+                    for table in prepared:
+                        (_copy if postgres else _executemany)(connection, table)
+                written = {table.name: len(table.rows) for table in prepared}
+                for name, number in written.items():
+                    counts.rows[name] = counts.rows.get(name, 0) + number
                 if on_batch is not None:
-                    on_batch(batch)
+                    on_batch(written)
         finally:
             if restore:
                 _restore_sqlite_settings(connection, restore)
@@ -102,27 +119,41 @@ def load(engine: Engine, batches: Iterable[Rows], *, on_batch: Any = None) -> Lo
     return counts
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedTable:
+    """One table's rows of a batch, ready for the driver: the statement and its rows as tuples."""
+
+    name: str
+    statement: str
+    rows: list[tuple[Any, ...]]
+
+
+def prepare(dialect: Dialect, batch: Rows) -> list[PreparedTable]:
+    """The batch's non-empty tables as the driver takes them: on SQLite an INSERT compiled by Core and
+    tuples that the columns' own bind processors converted (SQLAlchemy's per-row parameter handling
+    was ~2/3 of the load's time; the values stored are the same); on PostgreSQL a COPY and tuples of
+    the Python values, JSON as text."""
+    prepared = []
+    for name, rows in batch.items():
+        if not rows:
+            continue
+        table = _table(name)
+        if dialect.name == "postgresql":
+            columns = tuple(rows[0])
+            statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+            converters = [(i, _json) for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
+        else:
+            compiled = insert(table).compile(dialect=dialect, column_keys=list(rows[0]))
+            assert compiled.positiontup is not None, "a positional paramstyle (SQLite's qmark)"
+            columns, statement = tuple(compiled.positiontup), str(compiled)
+            converters = [(i, f) for i, c in enumerate(columns) if (f := _converter(dialect, table.c[c]))]
+        values = itemgetter(*columns)
+        prepared.append(PreparedTable(name, statement, [_converted(values(row), converters) for row in rows]))
+    return prepared
+
+
 def _table(name: str) -> Any:
     return Base.metadata.tables[name]
-
-
-def _executemany(connection: Connection, name: str, rows: Sequence[Mapping[str, Any]]) -> None:
-    """One INSERT compiled by Core for the dialect, run by the driver's `executemany` over tuples that the
-    columns' own bind processors converted (SQLAlchemy's per-row parameter handling was ~2/3 of the
-    load's time; the values stored are the same)."""
-    table = _table(name)
-    compiled = insert(table).compile(dialect=connection.dialect, column_keys=list(rows[0]))
-    order = compiled.positiontup
-    assert order is not None, "a positional paramstyle (SQLite's qmark)"
-    values = itemgetter(*order)
-    converters = [
-        (i, convert) for i, key in enumerate(order) if (convert := _converter(connection, table.c[key]))
-    ]
-    cursor = connection.connection.cursor()
-    try:
-        cursor.executemany(str(compiled), [_converted(values(row), converters) for row in rows])
-    finally:
-        cursor.close()
 
 
 def _converted(values: tuple[Any, ...], converters: Sequence[tuple[int, Any]]) -> tuple[Any, ...]:
@@ -135,31 +166,62 @@ def _converted(values: tuple[Any, ...], converters: Sequence[tuple[int, Any]]) -
     return tuple(out)
 
 
-def _converter(connection: Connection, column: Any) -> Any:
+def _converter(dialect: Dialect, column: Any) -> Any:
     """How a column's value is stored by this dialect (None: as it is)."""
     if isinstance(column.type, UtcDateTime):
-        return BulkValues(connection.dialect).time
-    return column.type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+        return BulkValues(dialect).time
+    return column.type.dialect_impl(dialect).bind_processor(dialect)
 
 
-def _copy(connection: Connection, name: str, rows: Sequence[Mapping[str, Any]]) -> None:
-    table = _table(name)
-    columns = list(rows[0])
-    as_json = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
-    values = itemgetter(*columns)
+def _json(value: Any) -> str:
+    return json.dumps(value)
+
+
+def _executemany(connection: Connection, table: PreparedTable) -> None:
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(table.statement, table.rows)
+    finally:
+        cursor.close()
+
+
+def _copy(connection: Connection, table: PreparedTable) -> None:
     raw = connection.connection.driver_connection
     assert raw is not None
-    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        if not as_json:
-            for row in rows:
-                copy.write_row(values(row))
-            return
-        for row in rows:
-            tupled = list(values(row))
-            for i in as_json:
-                tupled[i] = None if tupled[i] is None else json.dumps(tupled[i])
-            copy.write_row(tupled)
+    with raw.cursor() as cursor, cursor.copy(table.statement) as copy:
+        for row in table.rows:
+            copy.write_row(row)
+
+
+def _prepared_in_child(dialect: Dialect, batches: Iterable[Rows]) -> Iterator[list[PreparedTable]]:
+    """`prepare` of each batch, run in a forked child two batches ahead of the writer. Without fork
+    (Windows), in this process."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        yield from (prepare(dialect, b) for b in batches)
+        return
+    context = multiprocessing.get_context("fork")
+    queue: Any = context.Queue(maxsize=2)
+    child = context.Process(target=_produce, args=(dialect, batches, queue), daemon=True)
+    child.start()
+    try:
+        while (item := queue.get()) is not None:
+            if isinstance(item, str):
+                raise RuntimeError(f"preparing the rows failed in the child process: {item}")
+            yield item
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
+
+
+def _produce(dialect: Dialect, batches: Iterable[Rows], queue: Any) -> None:
+    try:
+        for batch in batches:
+            queue.put(prepare(dialect, batch))
+    except Exception as error:  # noqa: BLE001 - reported to the parent, which raises it
+        queue.put(f"{type(error).__name__}: {error}")
+        return
+    queue.put(None)
 
 
 def _after_postgres_load(connection: Connection, with_ids: list[str]) -> None:
