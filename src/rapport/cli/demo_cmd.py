@@ -132,14 +132,14 @@ def _showcase_at_the_desk(showcase: Showcase) -> None:
     for extra, _ in showcase.more:
         if extra.title not in stored:
             console.print(
-                f"  {extra.title} ({extra.email}): a preview, not stored — a new message from the "
-                "customer would cancel the follow-ups above",
+                f"  {extra.title} ({extra.email}): a preview, not stored — a new message from a "
+                "customer cancels their pending follow-ups, and this customer's are listed above",
                 highlight=False,
             )
 
 
 def _describe(follow_up: ScheduledFollowUp, resolved_at: datetime) -> str:
-    """ "personal check in from a senior, due Sat Nov 21 11:50 UTC (1 day after the resolution)"."""
+    """E.g. 'personal check in from a senior, due Sat Nov 21 11:50 UTC (1 day after the resolution)'."""
     sender = follow_up.sender
     article = "an" if sender[:1] in "aeiou" else "a"
     anchor = follow_up.entry.anchor
@@ -155,6 +155,7 @@ def _describe(follow_up: ScheduledFollowUp, resolved_at: datetime) -> str:
 
 
 def span_words(span: timedelta) -> str:
+    """'1 day', '7 days'; with hours, '2 d 3 h'; under a day, '5 h 30 min'."""
     days, hours = span.days, span.seconds // 3600
     if days and not hours:
         return f"{days} day{'s' if days != 1 else ''}"
