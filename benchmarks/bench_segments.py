@@ -1,7 +1,8 @@
 """`rapport segments count` at scale: one SQL GROUP BY against the engine run on every profile.
 
-Builds a store of N customers (default 100,000; skewed spend, repeat buyers, ~8 % active subscriptions,
-loyalty tags and tiers, past contacts with grants) with Core bulk inserts, then measures, in the same run:
+Builds a store of N customers (default 100,000) with `rapport synth`'s generator and bulk loader
+(rapport.services.synthetic_store, rapport.store.bulk_load: skewed spend, repeat buyers with line items,
+~8 % active subscriptions, loyalty tags and tiers, past contacts with grants), then measures, in the same run:
   - sql:     `services.segments.count_segments` with every rule translated (one statement), median of 3;
   - python:  the Python path (profile + engine per customer) on the first `--sample` customers, and that
              time scaled linearly to the whole store (the path is one profile per customer, so it is linear);
@@ -12,7 +13,9 @@ every group of facts (orders with tenure and averages, contacts and ledger grant
 `--smoke` (2,000 customers) also runs the Python path over the whole store and checks that both paths
 give the same sizes; it runs in CI.
 
-Measured 2026-12-03 on this 2-core machine, shared with other sessions (load averages as printed):
+Measured 2026-12-03 on this 2-core machine, shared with other sessions (load averages as printed), on
+the store this script built before it shared `rapport synth`'s generator (no line items; 4.5 orders per
+customer gave 3.62M orders, the shared generator gives ~4.5M):
   sqlite, 1,000,000 customers / 3.62M orders (`--customers 1000000 --store /tmp/bench1m.db`; built in
     122 s; load 0.74 -> 1.13): default policy 6.05 s, wide 9.01 s (median of 3); Python path 6.0 ms
     per customer -> ~6,000 s (1 h 40) for all; reference: orders GROUP BY customer alone 1.65 s.
@@ -36,36 +39,26 @@ import argparse
 import contextlib
 import json
 import os
-import random
 import statistics
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench_concurrency import postgres_schema
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, func, select
 
 from rapport.policy import Policy, Segment, default_policy
 from rapport.services.segments import count_segments, translated_rules
+from rapport.services.synthetic_store import WITH_IDS, SyntheticStore, batches
+from rapport.store.bulk_load import empty_merchant, load, next_ids
 from rapport.store.database import make_engine, session_factory, upgrade
-from rapport.store.models import (
-    Customer,
-    CustomerTag,
-    Grant,
-    Merchant,
-    Order,
-    Subscription,
-    SupportContact,
-    table_of,
-)
+from rapport.store.models import Customer, Merchant, Order
 from rapport.store.unit_of_work import UnitsOfWork, factory_for
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-CHUNK = 20_000
 WIDE_RULES = (
     ("vip", "customer.total_spent >= 2000.0 || (customer.orders_count >= 10 && customer.tenure_days > 365)"),
     ("at_risk", "customer.granted_last_90d > 50.0 || customer.contacts_last_90d >= 3"),
@@ -87,136 +80,12 @@ def wide_policy() -> Policy:
 
 # -- the store ---------------------------------------------------------------------------------------
 def build_store(engine: Engine, *, customers: int, orders_per_customer: float, seed: int) -> int:
-    """Writes the merchant "bench" and its customers; returns the merchant id."""
-    rng = random.Random(seed)
-    with engine.begin() as connection:
-        merchant_id = connection.execute(
-            insert(table_of(Merchant))
-            .values(slug="bench", name="Bench", currency="USD")
-            .returning(Merchant.id)
-        ).scalar_one()
-    order_id = 0
-    for start in range(0, customers, CHUNK):
-        rows: dict[str, list[dict[str, Any]]] = {
-            "customers": [],
-            "orders": [],
-            "subs": [],
-            "tags": [],
-            "contacts": [],
-            "grants": [],
-        }
-        for customer_id in range(start + 1, min(start + CHUNK, customers) + 1):
-            order_id = _customer_rows(rng, rows, merchant_id, customer_id, order_id, orders_per_customer)
-        with engine.begin() as connection:
-            for table, key in (
-                (Customer, "customers"),
-                (Order, "orders"),
-                (Subscription, "subs"),
-                (CustomerTag, "tags"),
-                (SupportContact, "contacts"),
-                (Grant, "grants"),
-            ):
-                if rows[key]:
-                    connection.execute(insert(table_of(table)), rows[key])
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
+    """Writes the merchant "bench" and its synthetic store (`rapport synth`'s); returns the merchant id."""
+    merchant_id = empty_merchant(engine, slug="bench", currency="USD")
+    store = SyntheticStore(customers=customers, now=NOW, orders_per_customer=orders_per_customer, seed=seed)
+    first_ids = next_ids(engine, WITH_IDS)
+    load(engine, batches(store, merchant_id=merchant_id, first_ids=first_ids), in_child=True)
     return merchant_id
-
-
-def _customer_rows(
-    rng: random.Random,
-    rows: dict[str, list[dict[str, Any]]],
-    merchant_id: int,
-    customer_id: int,
-    order_id: int,
-    mean: float,
-) -> int:
-    created = NOW - timedelta(days=rng.uniform(0, 1_100))
-    rows["customers"].append(
-        {
-            "id": customer_id,
-            "merchant_id": merchant_id,
-            "external_id": f"c{customer_id}",
-            "email": f"customer{customer_id:07d}@example.com",
-            "first_name": "Sam",
-            "created_at": created,
-            "loyalty_tier": rng.choices((None, "bronze", "silver", "gold"), (70, 15, 10, 5))[0],
-            "loyalty_points": int(rng.expovariate(1 / 300)),
-            "accepts_marketing": False,
-        }
-    )
-    # Repeat buying is skewed: most customers buy once or twice, a few buy very often.
-    count = min(60, int(rng.expovariate(1 / mean))) if rng.random() > 0.1 else 0
-    age = (NOW - created).total_seconds() / 86_400
-    for _ in range(count):
-        order_id += 1
-        status = rng.choices(
-            ("paid", "refunded", "voided", "partially_refunded", "pending"), (86, 5, 2, 4, 3)
-        )[0]
-        rows["orders"].append(
-            {
-                "id": order_id,
-                "merchant_id": merchant_id,
-                "external_id": str(order_id),
-                "customer_id": customer_id,
-                "name": f"#{order_id}",
-                "created_at": NOW - timedelta(days=rng.uniform(-1, age)),
-                "total": Decimal(round(rng.lognormvariate(3.8, 0.7), 2)).quantize(Decimal("0.01")),
-                "currency": "USD",
-                "financial_status": status,
-                "fulfillment_status": rng.choices(
-                    ("fulfilled", "unfulfilled", "partial", "restocked"), (85, 10, 3, 2)
-                )[0],
-                "cancelled_at": None if rng.random() > 0.02 else NOW - timedelta(days=rng.uniform(0, age)),
-            }
-        )
-    if rng.random() < 0.1:
-        rows["subs"].append(
-            {
-                "merchant_id": merchant_id,
-                "external_id": f"s{customer_id}",
-                "customer_id": customer_id,
-                "status": "active" if rng.random() < 0.8 else "cancelled",
-                "currency": "USD",
-                "next_billing_at": NOW + timedelta(days=rng.uniform(1, 30)),
-            }
-        )
-    for tag, share in (("loyalty", 0.1), ("vip", 0.03), ("wholesale", 0.02)):
-        if rng.random() < share:
-            rows["tags"].append({"merchant_id": merchant_id, "customer_id": customer_id, "tag": tag})
-    if rng.random() < 0.2:
-        offer = rng.choice((None, None, "refund", "store_credit", "partial_refund"))
-        rows["contacts"].append(
-            {
-                "merchant_id": merchant_id,
-                "external_id": f"k{customer_id}",
-                "customer_id": customer_id,
-                "created_at": NOW - timedelta(days=rng.uniform(0, 150)),
-                "intent": "damaged_item",
-                "outcome": "resolved",
-                "granted_offer": offer,
-                "granted_amount": None if offer is None else Decimal(rng.randint(500, 12_000)) / 100,
-                "granted_currency": None if offer is None else "USD",
-            }
-        )
-    if rng.random() < 0.02:
-        amount = Decimal(rng.randint(500, 8_000)) / 100
-        rows["grants"].append(
-            {
-                "merchant_id": merchant_id,
-                "customer_id": customer_id,
-                "email": f"customer{customer_id:07d}@example.com",
-                "offer": rng.choice(("partial_refund", "store_credit")),
-                "amount": amount,
-                "currency": "USD",
-                "amount_in_policy_currency": amount,
-                "granted_by_label": "agent@bench.test",
-                "role": "agent",
-                "created_at": NOW - timedelta(days=rng.uniform(0, 120)),
-            }
-        )
-    return order_id
 
 
 # -- the measurements --------------------------------------------------------------------------------
