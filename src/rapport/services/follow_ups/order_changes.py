@@ -84,7 +84,9 @@ def follow_orders(
     ended: dict[str, list[int]] = {}
     delivered: list[tuple[OrderFollowUp, OrderRecord]] = []
     for row in pending:
-        order = latest[row.order_external_id]
+        order = latest.get(row.order_external_id)
+        if order is None:  # a collation that matched another spelling of the id: not this order
+            continue
         reason = ending(row, order)
         if reason is not None:
             ended.setdefault(reason, []).append(row.id)

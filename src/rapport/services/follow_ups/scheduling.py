@@ -1,5 +1,6 @@
 """Scheduling follow-ups: stored when a ticket is resolved, cancelled when the customer writes again
-or the ticket is reopened. Runs inside the caller's write transaction (the resolve, the intake).
+or the ticket is reopened. Runs inside the caller's write transaction (the resolve, the intake). When
+the ticket's order changes later, `order_changes` moves or cancels them with the same timing rules.
 
 Each rule of the policy's `follow_ups` for the ticket's segment becomes one row, keyed by the rule
 (`vip[0]:personal_check_in`): resolving the same ticket again never adds a second one; a row cancelled
