@@ -14,13 +14,16 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from rapport.bootstrap import follow_up_units
 from rapport.cli.main import app as cli
 from rapport.demo.desk import DemoDesk, backlog_messages, set_up_desk
 from rapport.demo.showcase import DAMAGED, demo_app, run_showcase
 from rapport.demo.synthetic import SHOWCASE
 from rapport.domain.desk import Role, TicketStatus
+from rapport.domain.follow_ups import FollowUpStatus
 from rapport.services.access import authenticate_key, login
 from rapport.services.desk.lifecycle import show
+from rapport.services.follow_ups.admin import list_follow_ups
 
 NOW = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
 CUSTOMERS = 200
@@ -72,6 +75,19 @@ def test_the_showcase_customers_wrote_the_same_damaged_message_into_their_queues
         assert (ticket.segment, ticket.queue, ticket.status) == (segment, queue, TicketStatus.OPEN)
         view = show(app.uow_factory, tenant=app.tenant(app.merchant.id), ticket_id=ticket.ticket_id, now=NOW)
         assert view.messages[0].body == DAMAGED
+
+
+def test_the_showcase_customers_new_messages_cancelled_the_follow_ups_pending_for_them(
+    opened: tuple[Path, DemoDesk],
+) -> None:
+    database, desk = opened
+    app = demo_app(database)
+    emails = {t.email for t in desk.showcase}
+    entries = list_follow_ups(follow_up_units(app), merchant_id=app.merchant.id, limit=10_000)
+    theirs = [e for e in entries if e.email in emails]
+    assert theirs
+    assert {e.status for e in theirs} == {FollowUpStatus.CANCELLED}
+    assert desk.cancelled_follow_ups == len(theirs)
 
 
 def test_one_ticket_was_claimed_by_the_agent_and_escalated_to_the_seniors(
@@ -128,6 +144,7 @@ def test_demo_serve_prints_the_passwords_and_key_and_serves_the_api_and_workspac
     assert result.exit_code == 0, result.output
     assert (served["host"], served["port"]) == ("127.0.0.1", 8123)
     assert "http://127.0.0.1:8123/login" in result.stdout
+    assert re.search(r"their new messages cancelled the \d+ follow-ups still scheduled", result.stdout)
     key = re.search(r"rk_[a-z0-9]{8}_[A-Za-z0-9_-]{43}", result.stdout)
     password = re.search(r"agent@demo\.example\s*│\s*(\S+)", result.stdout)
     assert key is not None, result.stdout

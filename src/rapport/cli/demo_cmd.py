@@ -228,6 +228,12 @@ def print_desk(desk: DemoDesk, *, base: str) -> None:
         console.print(
             f"  ticket {ticket.ticket_id}: {label}, {ticket.email} — queue {ticket.queue}", highlight=False
         )
+    if desk.cancelled_follow_ups:
+        console.print(
+            f"  (their new messages cancelled the {desk.cancelled_follow_ups} follow-ups still scheduled "
+            "for them: a customer writing again cancels what was pending)",
+            highlight=False,
+        )
     console.print("\nMachine API key (shown only now):", highlight=False)
     typer.echo(f"  {desk.machine_key}")
     auth = f'-H "Authorization: Bearer {desk.machine_key}"'

@@ -17,15 +17,18 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from rapport.bootstrap import Rapport
+from rapport.bootstrap import Rapport, follow_up_units
 from rapport.demo.showcase import DAMAGED, DEMO_NOW, MORE_TICKETS, SAME_PROBLEM, ShowcaseTicket
 from rapport.demo.synthetic import SHOWCASE, SHOWCASE_IDS, StoreGenerator
 from rapport.domain.access import UserInfo
 from rapport.domain.desk import Actor, Role, TicketStatus
 from rapport.domain.errors import InvalidInput
+from rapport.domain.follow_ups import FollowUpStatus
 from rapport.services.access import add_user, authenticate_key, create_key
 from rapport.services.desk.intake import IntakeResult, TicketIntake, take_in
 from rapport.services.desk.lifecycle import claim, escalate
+from rapport.services.follow_ups.admin import list_follow_ups
+from rapport.services.follow_ups.scheduling import CUSTOMER_WROTE
 from rapport.services.triage import TriageRequest, assess
 
 BACKLOG = Path(__file__).resolve().parents[3] / "examples" / "backlog.csv"
@@ -64,6 +67,9 @@ class DemoDesk:
     tickets: list[DemoTicket] = field(default_factory=list)
     showcase: list[DemoTicket] = field(default_factory=list)
     escalated: DemoTicket | None = None
+    # The showcase's follow-ups that its customers' new messages of the morning cancelled (a customer
+    # writing again cancels what was pending for them).
+    cancelled_follow_ups: int = 0
 
     def queue_counts(self) -> Counter[str]:
         """Open tickets per queue (escalated ones count in the queue they wait in)."""
@@ -114,7 +120,15 @@ def set_up_desk(
         )
         desk.tickets.append(_ticket(f"backlog ({segment})", email, result))
     agent = next(user for person, user in people if person.role is Role.AGENT)
+    desk = replace(desk, cancelled_follow_ups=_cancelled_for(app, {t.email for t in desk.showcase}))
     return _with_escalation(app, desk, _actor(agent), now)
+
+
+def _cancelled_for(app: Rapport, emails: set[str]) -> int:
+    entries = list_follow_ups(
+        follow_up_units(app), merchant_id=app.merchant.id, status=FollowUpStatus.CANCELLED, limit=10_000
+    )
+    return sum(1 for e in entries if e.email in emails and e.cancelled_reason == CUSTOMER_WROTE)
 
 
 def _person(app: Rapport, merchant: str, role: Role, now: datetime) -> tuple[DemoPerson, UserInfo]:
