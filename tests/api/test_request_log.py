@@ -14,15 +14,17 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from rapport.api import app_from_environment
-from rapport.api.request_log import FIELDS, JsonFormatter
+from rapport.api import app_from_environment, create_app
+from rapport.api.request_log import FIELDS, JsonFormatter, RequestIdFilter
 from rapport.bootstrap import build
 from rapport.config import load_settings
-from rapport.policy import default_policy_text
+from rapport.policy import default_policy, default_policy_text
 from rapport.services.setup import initialize
-from rapport.store.unit_of_work import UnitOfWork
+from rapport.store.database import make_engine, session_factory
+from rapport.store.unit_of_work import UnitOfWork, factory_for
+from store_builders import sqlite_url
 
-from .conftest import bearer, key_for
+from .conftest import bearer, key_for, settings
 
 SECRET_WORDS = "glass-shards-7c1f in my bowl set"  # a customer's message: never in a log line
 DANA = "dana.lee@example.com"
@@ -139,3 +141,19 @@ def test_the_server_writes_json_lines_to_stderr_when_asked(
         200,
     )
     assert logging.getLogger("uvicorn.access").disabled  # the JSON line replaces uvicorn's plain one
+
+
+def test_a_record_logged_inside_a_route_carries_the_request_id(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # /readyz over a store it cannot open logs a warning from the route's worker thread.
+    engine = make_engine(sqlite_url(str(tmp_path / "missing" / "rapport.db")))
+    try:
+        app = build(settings(), policy=default_policy(), uow_factory=factory_for(session_factory(engine)))
+        caplog.handler.addFilter(RequestIdFilter())  # as the configured handler does
+        caplog.set_level(logging.WARNING, logger="rapport.api.readiness")
+        TestClient(create_app(app)).get("/readyz", headers={"X-Request-ID": "req-ready"})
+    finally:
+        engine.dispose()
+    [warning] = [r for r in caplog.records if r.name == "rapport.api.readiness"]
+    assert json.loads(JsonFormatter().format(warning))["request_id"] == "req-ready"
