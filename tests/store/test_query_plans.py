@@ -324,13 +324,28 @@ def test_every_query_of_the_customer_profile_searches_an_index_on_all_its_equali
     assert accesses_of(engine, profile) == {
         ("customers", frozenset({"merchant_id", "email"})),
         ("orders", frozenset({"customer_id"})),  # and created_at <= now, a range on the same index
-        ("order_line_items", frozenset({"order_id"})),
-        ("subscriptions", frozenset({"customer_id"})),
+        ("order_line_items", frozenset({"order_id"})),  # the line items' JSON array, per recent order
+        ("subscriptions", frozenset({"customer_id", "status"})),  # active ones only
         ("support_contacts", frozenset({"customer_id"})),
         ("tickets", frozenset({"customer_id"})),
         ("customer_tags", frozenset({"customer_id"})),
         ("grants", frozenset({"merchant_id", "customer_id"})),  # the desk's ledger, in the 90-day sums
     }
+
+
+def test_a_guests_profile_is_one_search_of_the_customer_by_merchant_and_email(big_store) -> None:  # noqa: ANN001
+    engine, units, merchant_id = big_store
+
+    def profile() -> None:
+        with units() as uow:
+            assert not uow.profiles.get_profile(
+                merchant_id=merchant_id, email="nobody@example.com", now=NOW
+            ).is_known
+
+    # The aggregates' subqueries are planned too; for a guest they search with a NULL customer id.
+    found = accesses_of(engine, profile)
+    assert ("customers", frozenset({"merchant_id", "email"})) in found
+    assert all(columns for _, columns in found), found
 
 
 def test_customers_are_found_by_email_through_the_index_on_merchant_and_email(big_store) -> None:  # noqa: ANN001
