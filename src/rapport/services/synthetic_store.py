@@ -15,9 +15,9 @@ What the store looks like (the shares are the generator's, the tests check them 
     `vip` for big spenders, `wholesale` for ~2 %, `newsletter` for those who accept marketing;
   - past support contacts for ~25 % of customers, about half of which granted something, and
     desk grants in the ledger for ~3 %;
-  - open tickets for ~1 % of customers, each with its first message, its `created` event and a decision
-    in the stored decision's shape (queue and priority as the default policy routes the customer's
-    segment; not run through the engine).
+  - open tickets for ~1 % of customers (`services.synthetic_tickets`), each with its first message, its
+    `created` event and a decision in the stored decision's shape (queue and priority as the default
+    policy routes the customer's segment; not run through the engine).
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from rapport.domain.errors import InvalidInput
+from rapport.services.synthetic_tickets import GeneratedCustomer, open_ticket
 
 
 def _urn(weighted: tuple[tuple[Any, int], ...]) -> tuple[Any, ...]:
@@ -107,27 +108,12 @@ CONTACT_INTENTS = _urn((
 CONTACT_GRANTS = _urn(
     ((None, 50), ("refund", 8), ("partial_refund", 14), ("store_credit", 16), ("replacement", 12))
 )
-TICKET_MESSAGES = {
-    "where_is_my_order": ("Where is my order?", "Hi, my order {order} has not arrived yet. Any news?"),
-    "damaged_item": ("Damaged item", "Hello, the mug in order {order} arrived broken. What can you do?"),
-    "return_request": ("Return", "I would like to return part of order {order}, it is not what I expected."),
-    "late_delivery": ("Late delivery", "Order {order} was due last week and still has not come."),
-    "product_question": ("Question", "Does the grinder from order {order} work for espresso?"),
-}
 TIERS = (
     (Decimal(3000), "platinum"),
     (Decimal(1200), "gold"),
     (Decimal(400), "silver"),
     (Decimal(0), "bronze"),
 )
-# The default policy's routing (rapport/policy/default_policy.yaml): segment -> (queue, base priority, hours).
-ROUTES = {
-    "vip": ("priority", 60, 1),
-    "subscriber": ("priority", 60, 1),
-    "loyal": ("standard", 20, 8),
-    "first_time": ("standard", 20, 8),
-    "standard": ("standard", 20, 8),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,22 +171,6 @@ def _money(value: float) -> Decimal:
     return Decimal(round(value * 100)) * CENT
 
 
-@dataclass(slots=True)
-class _Customer:
-    """What the generator remembers of the customer it is writing (for the rows that depend on it)."""
-
-    id: int
-    email: str
-    name: str
-    created: datetime
-    spent: Decimal = Decimal(0)
-    counted_orders: int = 0
-    order_ids: list[int] = field(default_factory=list)
-    order_names: list[str] = field(default_factory=list)
-    subscribed: bool = False
-    tags: list[str] = field(default_factory=list)
-
-
 class _Generator:
     def __init__(self, store: SyntheticStore, merchant_id: int, first_ids: dict[str, int]) -> None:
         self.store = store
@@ -230,7 +200,7 @@ class _Generator:
         rng = self.rng
         first, last = _name_of(number)
         created = self.now - timedelta(seconds=rng.uniform(3_600, 1_500 * 86_400))
-        customer = _Customer(self._id("customers"), email_of(number, self.width), first, created)
+        customer = GeneratedCustomer(self._id("customers"), email_of(number, self.width), first, created)
         if rng.random() < self.buyers:
             self._orders(rows, customer)
         self._subscription(rows, customer)
@@ -256,9 +226,9 @@ class _Generator:
         self._contacts(rows, customer)
         self._grant(rows, customer)
         if rng.random() < 0.01:
-            self._open_ticket(rows, customer)
+            open_ticket(rows, self.rng, self._id, self.merchant_id, self.store.currency, self.now, customer)
 
-    def _orders(self, rows: Batch, customer: _Customer) -> None:
+    def _orders(self, rows: Batch, customer: GeneratedCustomer) -> None:
         rng = self.rng
         count = min(
             MAX_ORDERS_OF_ONE, 1 + int(rng.expovariate(1 / self.order_scale)) if self.order_scale else 1
@@ -269,7 +239,7 @@ class _Generator:
         for offset in offsets:
             self._order(rows, customer, customer.created + timedelta(seconds=offset), bulk_buyer)
 
-    def _order(self, rows: Batch, customer: _Customer, created: datetime, bulk_buyer: bool) -> None:
+    def _order(self, rows: Batch, customer: GeneratedCustomer, created: datetime, bulk_buyer: bool) -> None:
         random = self.rng.random
         order_id = self.next_id["orders"]
         self.next_id["orders"] = order_id + 1
@@ -326,7 +296,7 @@ class _Generator:
         customer.order_ids.append(order_id)
         customer.order_names.append(name)
 
-    def _subscription(self, rows: Batch, customer: _Customer) -> None:
+    def _subscription(self, rows: Batch, customer: GeneratedCustomer) -> None:
         rng = self.rng
         if not customer.order_ids or rng.random() >= 0.1:
             return
@@ -348,7 +318,7 @@ class _Generator:
             }
         )
 
-    def _tags(self, rows: Batch, customer: _Customer, *, member: bool, marketing: bool) -> None:
+    def _tags(self, rows: Batch, customer: GeneratedCustomer, *, member: bool, marketing: bool) -> None:
         wanted = (
             ("loyalty", member),
             ("vip", customer.spent >= 2000),
@@ -362,7 +332,7 @@ class _Generator:
                     {"customer_id": customer.id, "tag": tag, "merchant_id": self.merchant_id}
                 )
 
-    def _contacts(self, rows: Batch, customer: _Customer) -> None:
+    def _contacts(self, rows: Batch, customer: GeneratedCustomer) -> None:
         rng = self.rng
         if rng.random() >= 0.25:
             return
@@ -388,7 +358,7 @@ class _Generator:
                 }
             )
 
-    def _grant(self, rows: Batch, customer: _Customer) -> None:
+    def _grant(self, rows: Batch, customer: GeneratedCustomer) -> None:
         rng = self.rng
         if not customer.order_ids or rng.random() >= 0.03:
             return
@@ -415,125 +385,3 @@ class _Generator:
                 "created_at": self.now - timedelta(seconds=rng.uniform(0, 120 * 86_400)),
             }
         )
-
-    def _segment(self, customer: _Customer) -> str:
-        """The default policy's segment for what was generated (its rules, first match wins)."""
-        if customer.spent >= 2000 or customer.counted_orders >= 10:
-            return "vip"
-        if customer.subscribed:
-            return "subscriber"
-        if "loyalty" in customer.tags or customer.counted_orders >= 3:
-            return "loyal"
-        return "first_time" if customer.counted_orders <= 1 else "standard"
-
-    def _open_ticket(self, rows: Batch, customer: _Customer) -> None:
-        rng = self.rng
-        intent = rng.choice(tuple(TICKET_MESSAGES))
-        subject, body = TICKET_MESSAGES[intent]
-        order_at = len(customer.order_ids) - 1 if customer.order_ids else None
-        received = self.now - timedelta(seconds=rng.uniform(60, 2 * 86_400))
-        segment = self._segment(customer)
-        queue, priority, hours = ROUTES[segment]
-        due = received + timedelta(hours=hours)
-        ticket_id = self._id("tickets")
-        message = body.format(order="" if order_at is None else customer.order_names[order_at])
-        rows["tickets"].append(
-            {
-                "id": ticket_id,
-                "merchant_id": self.merchant_id,
-                "customer_id": customer.id,
-                "email": customer.email,
-                "message": message,
-                "received_at": received,
-                "channel": "email",
-                "intent": intent,
-                "order_id": None if order_at is None else customer.order_ids[order_at],
-                "subject": subject,
-                "customer_name": customer.name,
-                "status": "open",
-                "queue": queue,
-                "priority": priority,
-                "escalation_level": "agent",
-                "claim_level": "agent",
-                "assignee_id": None,
-                "first_response_due": due,
-                "first_responded_at": None,
-                "sla_paused_since": None,
-                "sla_paused_seconds": 0,
-                "claimed_at": None,
-                "resolved_at": None,
-                "updated_at": received,
-                "idempotency_key": None,
-            }
-        )
-        rows["decisions"].append(
-            {
-                "id": self._id("decisions"),
-                "merchant_id": self.merchant_id,
-                "ticket_id": ticket_id,
-                "created_at": received,
-                "segment": segment,
-                "queue": queue,
-                "priority": priority,
-                "offer": "none",
-                "amount": None,
-                "decision_json": self._decision(intent, segment, queue, priority, due),
-            }
-        )
-        rows["ticket_messages"].append(
-            {
-                "id": self._id("ticket_messages"),
-                "merchant_id": self.merchant_id,
-                "ticket_id": ticket_id,
-                "author": "customer",
-                "user_id": None,
-                "body": message,
-                "created_at": received,
-                "draft_source": None,
-                "guardrails": None,
-            }
-        )
-        rows["ticket_events"].append(
-            {
-                "id": self._id("ticket_events"),
-                "merchant_id": self.merchant_id,
-                "ticket_id": ticket_id,
-                "at": received,
-                "kind": "created",
-                "from_status": None,
-                "to_status": "open",
-                "actor_user_id": None,
-                "actor_key_id": None,
-                "actor_label": "rapport synth",
-                "detail": {"queue": queue, "priority": priority, "segment": segment},
-            }
-        )
-
-    def _decision(self, intent: str, segment: str, queue: str, priority: int, due: datetime) -> Row:
-        """A decision in `schemas.StoredDecision`'s shape (version 1): no offer yet, a human answers."""
-        return {
-            "schema_version": 1,
-            "intent": intent,
-            "intent_confidence": 0.9,
-            "needs_human": True,
-            "segment": segment,
-            "segment_rule": f"synthesized: the default policy's '{segment}' segment",
-            "queue": queue,
-            "priority": priority,
-            "first_response_due": due.isoformat(),
-            "escalation_level": "agent",
-            "resolution": {
-                "offer": "none",
-                "amount": None,
-                "percent": None,
-                "currency": self.store.currency,
-                "shipping": None,
-                "requires_return": False,
-                "reason": None,
-                "capped_by": None,
-                "rule": None,
-            },
-            "tone": {"style": "friendly", "acknowledge_history": False},
-            "follow_ups": [],
-            "explanation": ["synthesized by `rapport synth`: not decided by the engine"],
-        }
