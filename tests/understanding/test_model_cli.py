@@ -240,3 +240,26 @@ def test_predict_refuses_an_unknown_classifier(app: typer.Typer, messages: Path,
         ],
     )
     assert (result.exit_code, "--classifier 'gpt'" in result.output) == (2, True)
+
+
+def test_eval_with_the_combined_classifier_reads_with_it_when_the_encoder_is_installed(
+    app: typer.Typer, messages: Path
+) -> None:
+    from rapport.understanding.encoder import load_encoder
+
+    result = runner.invoke(
+        app, ["model", "eval", "--data", str(messages), "--mapping", "none", "--classifier", "combined"]
+    )
+    if load_encoder() is None:
+        assert (result.exit_code, "combined model is not available" in result.output) == (2, True)
+    else:
+        assert (result.exit_code, "combined)" in result.output) == (0, True)
+
+
+def test_train_refuses_an_unknown_kind_naming_the_kinds(app: typer.Typer, tmp_path: Path) -> None:
+    from rapport.understanding.training import EXAMPLES_CSV
+
+    result = runner.invoke(
+        app, ["model", "train", "--kind", "bert", "--data", str(EXAMPLES_CSV), "--out", str(tmp_path / "m")]
+    )
+    assert (result.exit_code, "use tfidf, encoder, combined or all" in result.output) == (2, True)
