@@ -194,6 +194,7 @@ class Rapport:
             topics=ShopifyWebhookTopics(),
             rules=self.signal_rules(),
             clock=clock or (lambda: datetime.now(UTC)),
+            policy=self.policy,
         )
 
 

@@ -43,6 +43,7 @@ def run_import(source: str, file: Path | None) -> int:
             path=path,
             merchant=app.merchant,
             progress=lambda done: progress.update(task, completed=done),
+            policy=app.policy,
         )
     for kind, counts in sorted(report.counts.items()):
         console.print(f"{kind}: {counts.inserted} inserted, {counts.updated} updated")
@@ -69,6 +70,7 @@ def _import_shopify_csv(kind: str, file: Path) -> int:
             merchant=app.merchant,
             rules=app.signal_rules(),
             now=datetime.now(UTC),
+            policy=app.policy,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
     console.print(f"{kind}: {report.imported} imported from {report.rows} rows ({report.encoding})")

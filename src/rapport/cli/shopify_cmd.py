@@ -46,6 +46,7 @@ def sync(
                 now=datetime.now(UTC),
                 full=full,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
+                policy=app.policy,
             )
         resumed = f" (resumed at line {report.resumed_from_line})" if report.resumed_from_line else ""
         console.print(

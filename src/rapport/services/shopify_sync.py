@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from rapport.domain.errors import RapportError
 from rapport.domain.signals import SignalRules
+from rapport.policy import Policy
 from rapport.services.ingestion.merchant import Merchant, merchant_of
 from rapport.services.ingestion.ports import ShopifyFeed, SyncBatch, SyncState
 from rapport.services.ingestion.writer import IngestionWriter
@@ -60,6 +61,7 @@ def sync_shop(
     full: bool = False,
     batch_lines: int = 10_000,
     progress: Progress | None = None,
+    policy: Policy | None = None,
 ) -> SyncReport:
     """Bring the store up to date with the shop (all customers with `full`, else those changed since)."""
     with uow_factory(write=isinstance(merchant, str)) as uow:
@@ -71,7 +73,7 @@ def sync_shop(
     watermark = run.since
     try:
         for batch in feed.batches(run.url, skip=run.skip, batch_lines=batch_lines):
-            _write(uow_factory, merchant_id, currency, batch, rules, now, totals)
+            _write(uow_factory, merchant_id, currency, batch, rules, now, totals, policy)
             if batch.watermark is not None and (watermark is None or batch.watermark > watermark):
                 watermark = batch.watermark
             if progress:
@@ -134,10 +136,13 @@ def _write(
     rules: SignalRules,
     now: datetime,
     totals: _Totals,
+    policy: Policy | None,
 ) -> None:
     """One batch and the resume point it reaches, in one transaction."""
     with uow_factory(write=True) as uow:
-        writer = IngestionWriter(uow, merchant_id=merchant_id, currency=currency, now=now, rules=rules)
+        writer = IngestionWriter(
+            uow, merchant_id=merchant_id, currency=currency, now=now, rules=rules, policy=policy
+        )
         writer.customers(batch.customers)
         writer.orders(batch.orders)
         state = uow.shopify.sync_state(merchant_id=merchant_id)

@@ -23,6 +23,7 @@ from typing import Any
 from rapport.domain.errors import InvalidInput, RapportError
 from rapport.domain.merchant import shop_domain as normal_shop_domain
 from rapport.domain.signals import SignalRules
+from rapport.policy import Policy
 from rapport.services.ingestion.ports import Delivery, WebhookTranslator, WebhookVerifier
 from rapport.services.ingestion.writer import IngestionWriter
 from rapport.services.merchants import MerchantContext
@@ -56,8 +57,10 @@ class WebhookService:
         topics: WebhookTranslator,
         rules: SignalRules,
         clock: Callable[[], datetime],
+        policy: Policy | None = None,  # the configured one: follow-up rules when none is stored
     ) -> None:
         self.uow_factory = uow_factory
+        self.policy = policy
         self.merchant = merchant
         self.verifier = verifier
         self.topics = topics
@@ -172,7 +175,12 @@ class WebhookService:
         """One delivery's change; returns a one-line description (stored on the delivery)."""
         effect = self.topics.effect(topic)
         writer = IngestionWriter(
-            uow, merchant_id=merchant_id, currency=self.merchant.currency, now=self.clock(), rules=self.rules
+            uow,
+            merchant_id=merchant_id,
+            currency=self.merchant.currency,
+            now=self.clock(),
+            rules=self.rules,
+            policy=self.policy,
         )
         if effect == "order":
             order, embedded = self.topics.order(payload)

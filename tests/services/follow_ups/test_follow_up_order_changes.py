@@ -153,6 +153,23 @@ def test_without_a_policy_given_the_merchants_stored_policy_times_the_move(desk:
     assert desk.follow_ups()["check_in"].due_at == DELIVERED_AT + timedelta(days=3)
 
 
+def test_the_merchants_stored_policy_wins_over_the_configured_one_given(desk: OrderDesk) -> None:
+    from order_change_builders import POLICY_TEXT
+
+    from rapport.policy import default_policy
+
+    save_policy(
+        desk.units,
+        merchant_id=desk.merchant_id,
+        merchant_slug="birch",
+        source=POLICY_TEXT,
+        actor=None,
+        now=NOW,
+    )
+    desk.write(delivered(), now=LATER, policy=default_policy())  # the file's rules would leave it
+    assert desk.follow_ups()["check_in"].due_at == DELIVERED_AT + timedelta(days=3)
+
+
 def test_a_rule_the_policy_no_longer_has_is_left_as_it_was_scheduled(desk: OrderDesk) -> None:
     from rapport.policy import default_policy
 

@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from rapport.bootstrap import build
 from rapport.config import Settings
 from rapport.domain.follow_ups import FollowUpEntry, FollowUpStatus
+from rapport.policy import Policy
 from rapport.services.follow_ups.order_changes import ORDER_CANCELLED
 from rapport.services.importing import import_jsonl
 from rapport.services.policies import save_policy
@@ -33,10 +34,12 @@ def by_kind(units: UnitsOfWork, merchant_id: int, ticket_id: int) -> dict[str, F
     return {f.kind: f for f in follow_ups_of(units, merchant_id, ticket_id)}
 
 
-def import_lines(units: UnitsOfWork, tmp_path: Path, *lines: dict[str, Any]) -> None:
+def import_lines(
+    units: UnitsOfWork, tmp_path: Path, *lines: dict[str, Any], policy: Policy | None = None
+) -> None:
     path = tmp_path / f"import-{len(list(tmp_path.iterdir()))}.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    report = import_jsonl(units, path=path, merchant="birch")
+    report = import_jsonl(units, path=path, merchant="birch", policy=policy)
     assert report.errors == []
 
 
@@ -84,6 +87,26 @@ def test_importing_the_order_delivered_then_cancelled_moves_then_cancels_its_fol
     assert {(f.status, f.cancelled_reason) for f in follow_ups} == {
         (FollowUpStatus.CANCELLED, ORDER_CANCELLED)
     }
+
+
+def test_an_import_given_the_configured_policy_moves_the_follow_ups_of_a_merchant_without_a_stored_one(
+    uow_factory: UnitsOfWork, tmp_path: Path
+) -> None:
+    desk = make_desk(uow_factory, slug="birch", policy=delivery_policy())
+    merchant_id = desk.tenant.merchant.id
+    customer = {"kind": "customer", "id": "c-lena", "email": LENA, "first_name": "Lena"}
+    import_lines(uow_factory, tmp_path, customer, order_line())
+    today = datetime.now(UTC).replace(microsecond=0)
+    ticket_id = resolved_about_order(desk, at=today - timedelta(hours=2))
+    delivered_at = today - timedelta(hours=1)
+    import_lines(
+        uow_factory,
+        tmp_path,
+        order_line(fulfillment_status="delivered", updated_at=delivered_at.isoformat()),
+        policy=delivery_policy(),  # what `rapport import` passes: the policy file (nothing is stored)
+    )
+    check_in = by_kind(uow_factory, merchant_id, ticket_id)["check_in"]
+    assert (check_in.anchor, check_in.due_at) == ("delivery", delivered_at + timedelta(days=3))
 
 
 def deliver(hooks: WebhookService, topic: str, payload: dict[str, Any], delivery: str) -> str:

@@ -18,9 +18,9 @@ A follow-up `sending`, `sent`, `dead` or `cancelled` is never touched; a `failed
 tried) is cancelled by a cancellation but not re-timed.
 
 **Design.** A row carries its rule's key (`default[0]:check_in`), not the rule: re-timing reads the
-rule's `after` and `relative_to` from the policy in force, which the writer is given, or finds stored
-for the merchant (its newest version). Without either (a deployment running from the policy file whose
-caller passed none), rows are not re-timed — counted in `OrderFollowUps.not_retimed` — while
+rule's `after` and `relative_to` from the policy in force: the merchant's newest stored version, else
+the configured policy the writer is given (as `rapport.services.tenancy.Tenants` chooses). Without
+either, rows are not re-timed — counted in `OrderFollowUps.not_retimed` — while
 cancellations, which need no policy, still happen. A rule the policy no longer has (edited since) is
 left as it was scheduled.
 
@@ -97,7 +97,7 @@ def follow_orders(
             merchant_id=merchant_id, follow_up_ids=ids, reason=reason, now=now
         )
     if delivered:
-        rules = policy or stored_policy(uow, merchant_id)
+        rules = stored_policy(uow, merchant_id) or policy
         if rules is None:
             result.not_retimed += len(delivered)
         else:

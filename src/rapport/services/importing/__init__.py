@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rapport.domain.errors import InvalidInput
+from rapport.policy import Policy
 from rapport.services.importing.batch import BatchWriter, Numbered
 from rapport.services.importing.lines import parse_line
 from rapport.services.importing.report import ImportReport, KindCounts
@@ -34,19 +35,26 @@ def import_jsonl(
     merchant: Merchant,
     progress: Callable[[int], object] | None = None,
     batch_size: int = BATCH_SIZE,
+    policy: Policy | None = None,
 ) -> ImportReport:
     """Import the JSON Lines file at `path` into `merchant`'s store (a slug is created if new).
 
     `progress`, when given, is called with the number of bytes read so far. Raises `InvalidInput` when
     the file cannot be read or is binary (a UTF-8 byte order mark is fine). Customers are matched by
     the ingestion writer's identity rule; every record is checked against what the store can hold.
+    `policy` (the configured one) re-times follow-ups when the merchant has no stored policy.
     """
     with uow_factory(write=isinstance(merchant, str)) as uow:
         merchant_id, currency = merchant_of(uow, merchant)
         uow.commit()
     report = ImportReport()
     writer = BatchWriter(
-        uow_factory, merchant_id=merchant_id, currency=currency, report=report, now=datetime.now(UTC)
+        uow_factory,
+        merchant_id=merchant_id,
+        currency=currency,
+        report=report,
+        now=datetime.now(UTC),
+        policy=policy,
     )
     with fewer_gc_pauses():
         done = _stream(path, writer, report, progress, batch_size)

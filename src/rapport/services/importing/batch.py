@@ -17,6 +17,7 @@ from rapport.domain.records import (
     SubscriptionRecord,
     UpsertOutcome,
 )
+from rapport.policy import Policy
 from rapport.services.importing.lines import AnyLine, ContactLine, CustomerLine, OrderLine, SubscriptionLine
 from rapport.services.importing.report import ImportReport
 from rapport.services.ingestion.writer import IngestionWriter
@@ -57,8 +58,10 @@ class BatchWriter:
         currency: str,
         report: ImportReport,
         now: datetime,
+        policy: Policy | None = None,
     ) -> None:
         self.uow_factory = uow_factory
+        self.policy = policy
         self.now = now
         self.merchant_id = merchant_id
         self.currency = currency
@@ -93,7 +96,9 @@ class BatchWriter:
     def _commit(self, lines: Sequence[Numbered], *, final: bool) -> BatchResult:
         result = BatchResult()
         with self.uow_factory(write=True) as uow:
-            writer = IngestionWriter(uow, merchant_id=self.merchant_id, currency=self.currency, now=self.now)
+            writer = IngestionWriter(
+                uow, merchant_id=self.merchant_id, currency=self.currency, now=self.now, policy=self.policy
+            )
             customers = [(n, line) for n, line in lines if isinstance(line, CustomerLine)]
             self._write_customers(writer, customers, result)
             others = [(n, line) for n, line in lines if not isinstance(line, CustomerLine)]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rapport.domain.records import BulkLine, BulkOrder
 from rapport.domain.signals import SignalRules
+from rapport.policy import Policy
 from rapport.services.importing import fewer_gc_pauses
 from rapport.services.ingestion.merchant import Merchant, merchant_of
 from rapport.services.ingestion.ports import CsvExport, CsvExports
@@ -51,6 +52,7 @@ def import_shopify_csv(
     progress: Progress | None = None,
     batch_size: int = 20_000,
     parse_in_child: bool | None = None,
+    policy: Policy | None = None,
 ) -> CsvImportReport:
     """Import `path`, a Shopify "Export customers" (kind `customers`) or "Export orders" (`orders`) CSV.
 
@@ -61,7 +63,7 @@ def import_shopify_csv(
         with uow_factory(write=isinstance(merchant, str)) as uow:
             merchant_id, currency = merchant_of(uow, merchant)
             uow.commit()
-        writer = _Batches(uow_factory, merchant_id, currency, rules, now)
+        writer = _Batches(uow_factory, merchant_id, currency, rules, now, policy)
 
         def moved(position: int) -> None:
             if progress:
@@ -93,13 +95,19 @@ class _Batches:
         currency: str,
         rules: SignalRules,
         now: datetime,
+        policy: Policy | None,
     ) -> None:
         self.uow_factory, self.merchant_id, self.currency = uow_factory, merchant_id, currency
-        self.rules, self.now = rules, now
+        self.rules, self.now, self.policy = rules, now, policy
 
     def _writer(self, uow: UnitOfWork) -> IngestionWriter:
         return IngestionWriter(
-            uow, merchant_id=self.merchant_id, currency=self.currency, now=self.now, rules=self.rules
+            uow,
+            merchant_id=self.merchant_id,
+            currency=self.currency,
+            now=self.now,
+            rules=self.rules,
+            policy=self.policy,
         )
 
     def customers(self, export: CsvExport, size: int, moved: Callable[[int], None]) -> int:

@@ -19,7 +19,7 @@ recent order on a selling plan an active one (`shopify-plan:<id>`).
 **Follow-ups.** An order written here that a resolved ticket's pending follow-ups are about moves them
 when it becomes delivered and cancels them when it becomes cancelled or refunded in full
 (`rapport.services.follow_ups.order_changes`), in the same transaction. Re-timing needs the policy's
-rules: the `policy` the writer is given, else the merchant's stored policy. The flat bulk form
+rules: the merchant's stored policy, else the configured `policy` the writer is given. The flat bulk form
 (`bulk_orders`, CSV exports) does not: it is meant for an initial load.
 
 The writer works inside the caller's unit of work and never commits.
@@ -115,7 +115,7 @@ class IngestionWriter:
         self.currency = currency
         self.now = now
         self.rules = rules  # None: the source states loyalty and subscriptions itself (JSONL)
-        self.policy = policy  # the follow-up rules in force; None: the merchant's stored policy
+        self.policy = policy  # the configured policy: its follow-up rules, when none is stored
         self.counts = WriteCounts()
         self.customer_ids: dict[str, int] = {}  # external id (as the source says it) -> row id, this run
 
