@@ -55,3 +55,15 @@ def test_a_general_question_takes_the_single_open_order_only() -> None:
 
 def test_a_customer_without_orders_has_no_order() -> None:
     assert resolve_order((), [], Intent.DAMAGED_ITEM) is None
+
+
+DELIVERED_NEW = an_order("#1060", id="6", day=25, fulfillment_status="delivered", items=("Stoneware bowl",))
+
+
+def test_a_delivered_order_is_no_longer_open() -> None:
+    assert not DELIVERED_NEW.is_open
+    assert resolve_order((), [DELIVERED_NEW, OPEN_NEW], Intent.WHERE_IS_MY_ORDER) is OPEN_NEW
+
+
+def test_damaged_item_takes_a_delivered_order_as_received() -> None:
+    assert resolve_order((), [DELIVERED_NEW, FULFILLED_MID], Intent.DAMAGED_ITEM) is DELIVERED_NEW

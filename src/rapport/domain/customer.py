@@ -7,6 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 
 ZERO = Decimal("0.00")
+# Fulfillment statuses of an order no longer on its way: shipped in full, delivered (the carrier says
+# so: Shopify's shipments, or an import), or restocked.
+CLOSED_FULFILLMENT = ("fulfilled", "delivered", "restocked")
+RECEIVED_FULFILLMENT = ("fulfilled", "delivered", "partial")  # something of it reached the customer
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +33,7 @@ class OrderSummary:
     total: Decimal
     currency: str
     financial_status: str  # paid, pending, refunded, partially_refunded, voided, ...
-    fulfillment_status: str  # unfulfilled, partial, fulfilled, restocked, ...
+    fulfillment_status: str  # unfulfilled, partial, fulfilled, delivered, restocked, ...
     line_items: tuple[LineItem, ...] = ()
     cancelled: bool = False
 
@@ -40,7 +44,7 @@ class OrderSummary:
     @property
     def is_open(self) -> bool:
         """Still on its way to the customer: not cancelled and not completely fulfilled."""
-        return not self.cancelled and self.fulfillment_status not in ("fulfilled", "restocked")
+        return not self.cancelled and self.fulfillment_status not in CLOSED_FULFILLMENT
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rapport.domain import Entity, Intent, OrderSummary
+from rapport.domain.customer import RECEIVED_FULFILLMENT
 from rapport.understanding.entities import order_key
 
 # Intents about something still on its way: the open order is meant.
@@ -75,7 +76,7 @@ def _fitting_intent(orders: Sequence[OrderSummary], intent: Intent) -> OrderSumm
             return next((o for o in orders if not o.cancelled), None)
         return None
     if intent in _RECEIVED_ORDER_INTENTS:
-        received = [o for o in orders if not o.cancelled and o.fulfillment_status in ("fulfilled", "partial")]
+        received = [o for o in orders if not o.cancelled and o.fulfillment_status in RECEIVED_FULFILLMENT]
         return received[0] if received else None
     if intent in _PAID_ORDER_INTENTS:
         paid = [o for o in orders if o.financial_status in ("paid", "partially_refunded", "partially_paid")]

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from rapport.connectors.shopify.records import numeric_id, order_from_graphql, parse_time
+from rapport.connectors.shopify.records import numeric_id, order_from_graphql, order_from_rest, parse_time
 from rapport.domain.errors import InvalidInput
 
 
@@ -43,3 +43,43 @@ def test_a_graphql_order_node_keeps_its_money_exact_and_statuses_lowercase() -> 
         "partial",
     )
     assert (order.refunded, order.customer_external_id) == (Decimal("5.00"), "7")
+
+
+def a_rest_order(**fields: object) -> dict[str, object]:
+    order: dict[str, object] = {
+        "id": 820982911946154508,
+        "name": "#1042",
+        "created_at": "2026-11-10T09:00:00-05:00",
+        "updated_at": "2026-11-14T16:20:00-05:00",
+        "total_price": "64.00",
+        "currency": "USD",
+        "financial_status": "paid",
+        "fulfillment_status": "fulfilled",
+        "line_items": [{"title": "Linen shirt", "quantity": 1, "price": "64.00"}],
+    }
+    return {**order, **fields}
+
+
+def test_an_order_whose_every_shipment_the_carrier_delivered_is_delivered() -> None:
+    payload = a_rest_order(
+        fulfillments=[
+            {"status": "success", "shipment_status": "delivered"},
+            {"status": "cancelled", "shipment_status": None},  # shipped nothing
+        ]
+    )
+    assert order_from_rest(payload).fulfillment_status == "delivered"
+
+
+def test_an_order_with_a_shipment_still_in_transit_stays_fulfilled() -> None:
+    payload = a_rest_order(
+        fulfillments=[
+            {"status": "success", "shipment_status": "delivered"},
+            {"status": "success", "shipment_status": "in_transit"},
+        ]
+    )
+    assert order_from_rest(payload).fulfillment_status == "fulfilled"
+
+
+def test_an_order_without_fulfillments_keeps_shopifys_status() -> None:
+    assert order_from_rest(a_rest_order(fulfillment_status=None)).fulfillment_status == "unfulfilled"
+    assert order_from_rest(a_rest_order(fulfillment_status="partial")).fulfillment_status == "partial"

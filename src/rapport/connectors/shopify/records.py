@@ -121,6 +121,23 @@ def order_from_graphql(
     )
 
 
+def _rest_fulfillment_status(payload: dict[str, Any]) -> str:
+    """The order's `fulfillment_status`, or `delivered` when the carrier delivered every shipment.
+
+    Shopify's order-level status stops at `fulfilled` (shipped): delivery is each fulfillment's
+    `shipment_status`, from the carrier's tracking. Follow-ups counted from the delivery wait for
+    `delivered` (docs/follow_ups.md). Cancelled or failed fulfillments shipped nothing and do not count."""
+    status = normalise_status(payload.get("fulfillment_status"), default="unfulfilled")
+    shipped = [
+        f
+        for f in payload.get("fulfillments") or []
+        if str(f.get("status") or "success").lower() not in ("cancelled", "error", "failure")
+    ]
+    if status == "fulfilled" and shipped and all(f.get("shipment_status") == "delivered" for f in shipped):
+        return "delivered"
+    return status
+
+
 def customer_from_rest(payload: dict[str, Any]) -> CustomerRecord:
     """A customer as webhooks (and the REST API) send it."""
     return CustomerRecord(
@@ -169,7 +186,7 @@ def order_from_rest(payload: dict[str, Any]) -> OrderRecord:
         total=parse_money(payload.get("total_price"), field="total_price"),
         currency=str(payload.get("currency") or "USD"),
         financial_status=normalise_status(payload.get("financial_status"), default="pending"),
-        fulfillment_status=normalise_status(payload.get("fulfillment_status"), default="unfulfilled"),
+        fulfillment_status=_rest_fulfillment_status(payload),
         customer_external_id=numeric_id(customer.get("id")),
         email=payload.get("email") or customer.get("email"),
         refunded=refunded,
