@@ -80,7 +80,7 @@ class IntentReading:
 
     intent: Intent
     confidence: float
-    source: str  # "given" (agent/CLI), "keywords", "model", "encoder"
+    source: str  # "given" (agent/CLI), "keywords", "model" (TF-IDF), "encoder", "combined"
     needs_human: bool = False
     # the most likely intents with their probabilities, best first (the reader's shortlist for a human)
     candidates: tuple[tuple[Intent, float], ...] = ()
