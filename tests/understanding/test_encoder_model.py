@@ -111,11 +111,29 @@ def test_probabilities_sum_to_one(tiny: EncoderIntentModel) -> None:
     assert np.allclose(rows.sum(axis=1), 1.0)
 
 
-def test_the_threshold_is_the_lowest_that_keeps_readings_accurate_enough() -> None:
-    # five readings: confident and right, unsure and wrong
+def test_the_threshold_is_the_lowest_above_which_every_band_of_readings_is_right_often_enough() -> None:
+    # five readings: confident and right, unsure (0.55, 0.60) and wrong
     probabilities = np.array([[0.9, 0.1], [0.8, 0.2], [0.85, 0.15], [0.4, 0.6], [0.45, 0.55]])
     truth = np.array([0, 0, 0, 0, 0])
-    assert choose_threshold(probabilities, truth, target=0.95) == 0.65
+    assert choose_threshold(probabilities, truth, target=0.80) == 0.65
+
+
+def test_right_readings_under_a_band_of_wrong_ones_do_not_lower_the_threshold() -> None:
+    # right at 0.32 and 0.95-1.0, wrong at 0.52-0.58: kept accuracy from 0.30 would be 10/13, but the
+    # band just above 0.50 is all wrong, so the threshold rises past it
+    right_sure = [[0.97, 0.03]] * 9
+    wrong_unsure = [[0.45, 0.55], [0.42, 0.58], [0.48, 0.52]]
+    probabilities = np.array([[0.32, 0.30], *wrong_unsure, *right_sure])
+    truth = np.zeros(len(probabilities), dtype=int)
+    assert choose_threshold(probabilities, truth, target=0.80) == 0.60
+
+
+def test_a_band_right_less_often_than_the_target_sends_its_readings_to_a_person() -> None:
+    # readings at 0.70-0.79 right 3 times in 5 (under 0.80), at 0.9+ always right
+    band = [[0.72, 0.28], [0.74, 0.26], [0.76, 0.24], [0.26, 0.74], [0.22, 0.78]]
+    probabilities = np.array([*band, *([[0.95, 0.05]] * 10)])
+    truth = np.zeros(len(probabilities), dtype=int)
+    assert choose_threshold(probabilities, truth, target=0.80) == 0.80
 
 
 def test_reading_many_messages_at_once_reads_each_as_alone(tiny: EncoderIntentModel) -> None:
