@@ -17,9 +17,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 import sys
 import time
-import uuid
 from contextvars import ContextVar
 from typing import Any
 
@@ -78,7 +78,7 @@ def _request_id(scope: Scope) -> str:
             if ACCEPTED_ID.fullmatch(sent):
                 return sent
             break
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)  # 128 random bits, as a uuid4 holds, at a fraction of its cost
 
 
 def _log_request(scope: Scope, status: int, seconds: float, request_id: str) -> None:
