@@ -225,7 +225,7 @@ def main() -> None:
     figures["loadavg_before"] = [round(x, 2) for x in load_before]
     figures["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     if args.json:
-        print(json.dumps(figures, indent=2))
+        print(json.dumps(figures))  # one line: tests/test_benchmarks_smoke.py reads JSON lines
         return
     print(
         f"{figures['backend']}: {customers:,} customers (store built in {build_s:.1f} s); load average "
