@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from threading import Lock
 from typing import Protocol
 
 from rapport.domain import Entity, IntentReading, OrderSummary, Signal
@@ -36,9 +37,19 @@ class MessageReading:
         return next((e.value for e in self.entities if e.kind == "language"), "")
 
 
-@lru_cache(maxsize=1)
+_first_load = Lock()
+
+
 def default_classifier() -> IntentClassifier:
-    """The best classifier installed, loaded once per process.
+    """The best classifier installed, loaded once per process: the threads of a server that all see their
+    first message at once wait for one load instead of each loading the models (20 at once took 47 s)."""
+    with _first_load:
+        return _best_installed_classifier()
+
+
+@lru_cache(maxsize=1)
+def _best_installed_classifier() -> IntentClassifier:
+    """The best classifier installed.
 
     The combined model (the encoder model's and the TF-IDF model's probabilities averaged, as chosen out
     of fold) when the optional `encoder` extra and its weights are installed; the encoder model alone if
