@@ -19,6 +19,7 @@ import json
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
@@ -27,7 +28,7 @@ from sqlalchemy.engine import Dialect
 
 from rapport.domain.errors import InvalidInput
 from rapport.store.models import Base, Customer, Merchant, table_of
-from rapport.store.repositories.bulk_orders import BulkValues
+from rapport.store.repositories.bulk_orders import SAMPLE_TIMES, BulkValues
 from rapport.store.types import UtcDateTime
 
 Rows = Mapping[str, Sequence[Mapping[str, Any]]]
@@ -147,8 +148,7 @@ def prepare(dialect: Dialect, batch: Rows) -> list[PreparedTable]:
             assert compiled.positiontup is not None, "a positional paramstyle (SQLite's qmark)"
             columns, statement = tuple(compiled.positiontup), str(compiled)
             converters = [(i, f) for i, c in enumerate(columns) if (f := _converter(dialect, table.c[c]))]
-        values = itemgetter(*columns)
-        prepared.append(PreparedTable(name, statement, [_converted(values(row), converters) for row in rows]))
+        prepared.append(PreparedTable(name, statement, _tuples(rows, columns, dict(converters))))
     return prepared
 
 
@@ -156,20 +156,34 @@ def _table(name: str) -> Any:
     return Base.metadata.tables[name]
 
 
-def _converted(values: tuple[Any, ...], converters: Sequence[tuple[int, Any]]) -> tuple[Any, ...]:
+def _tuples(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], converters: Mapping[int, Any]
+) -> list[tuple[Any, ...]]:
+    """The rows as tuples in `columns`' order, each converted column converted."""
+    values = itemgetter(*columns)
     if not converters:
-        return values
-    out = list(values)
-    for i, convert in converters:
-        if out[i] is not None:
-            out[i] = convert(out[i])
-    return tuple(out)
+        return [values(row) for row in rows]
+    converted = list(converters.items())
+    out = []
+    for row in rows:
+        tupled = list(values(row))
+        for i, convert in converted:
+            if tupled[i] is not None:
+                tupled[i] = convert(tupled[i])
+        out.append(tuple(tupled))
+    return out
 
 
 def _converter(dialect: Dialect, column: Any) -> Any:
     """How a column's value is stored by this dialect (None: as it is)."""
     if isinstance(column.type, UtcDateTime):
-        return BulkValues(dialect).time
+        stored = BulkValues(dialect).time
+
+        def utc_text(value: datetime) -> Any:
+            # The generator's datetimes are UTC: their text without converting them first (3x faster).
+            return value.isoformat(" ", "microseconds")[:-6] if value.tzinfo is UTC else stored(value)
+
+        return utc_text if all(utc_text(t) == stored(t) for t in SAMPLE_TIMES) else stored
     return column.type.dialect_impl(dialect).bind_processor(dialect)
 
 
