@@ -94,7 +94,8 @@ def create_app(
     api.include_router(desk_router(app, auth=auth, clock=clock, metrics=metrics))
     api.include_router(me_router(app, auth=auth))
     api.include_router(policy_router(app, auth=auth, clock=clock))
-    api.include_router(web_router(app, clock=clock))  # the agent workspace's pages at / (rapport.web)
+    # The agent workspace's pages at / (rapport.web); its replies are counted as the API's are.
+    api.include_router(web_router(app, clock=clock, on_reply=metrics.replied))
 
     @api.get("/healthz", response_model=HealthOut)
     def healthz() -> HealthOut:

@@ -28,6 +28,7 @@ from rapport.engine.authority import GrantRecord
 from rapport.services.customers import customer_card
 from rapport.services.desk.grants import grants_for
 from rapport.services.desk.lifecycle import (
+    ReplyResult,
     Resolution,
     TicketView,
     claim,
@@ -127,8 +128,16 @@ def resolution_of(form: dict[str, str]) -> Resolution | None:
 
 
 def add_desk_routes(
-    router: APIRouter, app: Rapport, *, clock: Callable[[], datetime], viewer: Callable[..., object]
+    router: APIRouter,
+    app: Rapport,
+    *,
+    clock: Callable[[], datetime],
+    viewer: Callable[..., object],
+    on_reply: Callable[[ReplyResult], object] | None = None,
 ) -> None:
+    """The queue and ticket pages; `on_reply` hears of every reply sent from them (the API's metrics
+    count first responses and SLA breaches from it, as they do for `POST /v1/tickets/{id}/reply`)."""
+
     def tenant_of(seen: Viewer) -> Tenant:
         return app.tenant(seen.actor.merchant_id)
 
@@ -196,7 +205,7 @@ def add_desk_routes(
         source = (
             drafted if body.strip() == form.get("draft_body", "").replace("\r\n", "\n").strip() else "edited"
         )
-        await run_in_threadpool(
+        result = await run_in_threadpool(
             lambda: reply(
                 app.uow_factory,
                 tenant=tenant_of(seen),
@@ -210,6 +219,8 @@ def add_desk_routes(
                 idempotency_key=(form.get("idempotency_key") or None),
             )
         )
+        if on_reply is not None:
+            on_reply(result)
         return to_ticket(ticket_id, "replied")
 
     @router.post("/tickets/{ticket_id}/escalate")

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse
 
 from rapport.bootstrap import Rapport
 from rapport.domain.errors import NotFound
+from rapport.services.desk.lifecycle import ReplyResult
 from rapport.web.desk_pages import add_desk_routes
 from rapport.web.login import add_login_routes
 from rapport.web.pages import PageRoute
@@ -29,13 +30,18 @@ def _static(name: str) -> bytes:
     return files("rapport.web").joinpath("static", name).read_bytes()
 
 
-def web_router(app: Rapport, *, clock: Callable[[], datetime]) -> APIRouter:
+def web_router(
+    app: Rapport,
+    *,
+    clock: Callable[[], datetime],
+    on_reply: Callable[[ReplyResult], object] | None = None,
+) -> APIRouter:
     """The workspace pages over `app`: /login, /logout, /queues, /queues/{name}, /tickets/{id}, /policy,
-    /report."""
+    /report. `on_reply` hears of every reply an agent sends from them."""
     router = APIRouter(route_class=PageRoute, include_in_schema=False)
     viewer = viewer_dependency(app.uow_factory, clock)
     add_login_routes(router, app, clock=clock, viewer=viewer)
-    add_desk_routes(router, app, clock=clock, viewer=viewer)
+    add_desk_routes(router, app, clock=clock, viewer=viewer, on_reply=on_reply)
     add_policy_routes(router, app, clock=clock, viewer=viewer)
     add_report_routes(router, app, clock=clock, viewer=viewer)
     cached = {name: _static(name) for name in STATIC_TYPES}
