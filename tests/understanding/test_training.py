@@ -54,13 +54,21 @@ def test_the_shipped_examples_cover_every_intent() -> None:
 
 def test_naming_the_customer_messages_reads_every_batch_of_them_once() -> None:
     from rapport.domain import Intent
-    from rapport.understanding.training import CUSTOMER_BATCHES, CUSTOMER_CSV, CUSTOMER_CSV_2, CUSTOMER_CSV_3
+    from rapport.understanding.training import (
+        CUSTOMER_BATCHES,
+        CUSTOMER_CSV,
+        CUSTOMER_CSV_2,
+        CUSTOMER_CSV_3,
+        CUSTOMER_CSV_4,
+    )
 
     rows = training_examples([], [CUSTOMER_CSV, CUSTOMER_CSV_2])
     for batch, at_least in ((CUSTOMER_CSV_2, 1_200), (CUSTOMER_CSV_3, 1_000)):
         of_batch = [e for e in rows if e.origin == batch.name]
         assert {e.intent for e in of_batch} == set(Intent)
         assert len(of_batch) >= at_least
+    of_fourth = [e for e in rows if e.origin == CUSTOMER_CSV_4.name]  # a targeted batch: not every intent
+    assert len(of_fourth) >= 250
     assert len(rows) == sum(len(read_labelled_csv(batch)) for batch in CUSTOMER_BATCHES)
 
 

@@ -24,8 +24,9 @@ EXAMPLES_CSV = DATA_DIR / "examples.csv"
 CUSTOMER_CSV = DATA_DIR / "customer_messages.csv"  # written the way customers write: see data/README.md
 CUSTOMER_CSV_2 = DATA_DIR / "customer_messages_2.csv"  # a second, larger batch of the same kind
 CUSTOMER_CSV_3 = DATA_DIR / "customer_messages_3.csv"  # a third batch: more shops, voices and near-misses
+CUSTOMER_CSV_4 = DATA_DIR / "customer_messages_4.csv"  # a fourth: design words that sound like damage, etc.
 # one data set written in batches (each with its own provenance): naming the first reads them all
-CUSTOMER_BATCHES = (CUSTOMER_CSV, CUSTOMER_CSV_2, CUSTOMER_CSV_3)
+CUSTOMER_BATCHES = (CUSTOMER_CSV, CUSTOMER_CSV_2, CUSTOMER_CSV_3, CUSTOMER_CSV_4)
 OWN_CSVS = (EXAMPLES_CSV, *CUSTOMER_BATCHES)
 MODEL_PATH = DATA_DIR / "intent_model.joblib"
 HELD_OUT_BUCKETS = 5  # one bucket in five (20 %) of Bitext is held out
