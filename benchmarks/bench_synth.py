@@ -17,10 +17,12 @@ Measured 2026-12-03 on this 2-core machine, heavily shared with other sessions (
     (88k rows/s), synth 58.9 s (27.0k rows/s, 1,697 customers/s), reference 120.7k rows/s (4.5x).
   `rapport synth --customers 1000000 --orders-per-customer 5 --seed 14 --now 2026-11-20T12:00:00+00:00`
     (1,000,000 customers, 4,996,020 orders, 8,344,613 line items, 15,845,013 rows):
-    sqlite 608.7 s wall (load 5.3 -> 7.2), 203 s user + 14 s sys CPU for both processes;
+    sqlite 608.7 s wall (load 5.3 -> 7.2), 203 s user + 14 s sys CPU for both processes; again after
+    the faster datetime text, 402.5 s wall (load 5.8 -> 5.9), 203 s user + 12 s sys;
     postgresql 15 655.6 s wall (load 6.9 -> 13.8), 177 s user + 9 s sys for the client's two processes.
-  The 5-minute target is met by the CPU the load needs (~217 s on SQLite, shared by the two processes)
-  but not on the wall clock of a machine whose load average stayed at 5-14 during the runs.
+  At 100k the writer took 9.3 s of CPU and the child that generates and prepares 12.0 s, so on an idle
+  2-core machine 1M should take about the child's ~120 s (not measured: the load average here stayed
+  at 5-14 during every run). The 5-minute target is not met on this shared machine's wall clock.
 
 Run: .venv/bin/python benchmarks/bench_synth.py [--customers 100000] [--orders-per-customer 5]
      [--database PG_URL (a fresh schema, dropped after)] [--smoke] [--json]
