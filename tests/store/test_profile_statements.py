@@ -7,8 +7,9 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, create_engine, event
 
+from rapport.store.repositories.profiles import _customer_statement
 from store_builders import StoreBuilder
 
 
@@ -53,3 +54,11 @@ def test_a_known_customers_profile_takes_at_most_two_statements(engine: Engine, 
 def test_a_guests_profile_takes_one_statement(engine: Engine, store: StoreBuilder) -> None:
     a_customer_with_a_long_history(store)
     assert len(statements_of_profile(engine, store, "nobody@example.com")) == 1
+
+
+def test_the_customer_statement_is_short_enough_for_psycopg_to_prepare_it() -> None:
+    # psycopg prepares (and caches the conversion of) statements of at most 4,096 characters and 50
+    # parameters only; a longer one is planned by PostgreSQL on every call (measured: ~6 ms of planning).
+    psycopg = create_engine("postgresql+psycopg://nobody@localhost/none").dialect  # never connects
+    sql = _customer_statement(pg=True).compile(dialect=psycopg)
+    assert (len(str(sql)) <= 4096, len(sql.params) <= 50) == (True, True), (len(str(sql)), len(sql.params))
