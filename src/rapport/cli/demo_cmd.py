@@ -88,6 +88,7 @@ def _after_the_reply(showcase: Showcase, database: Path) -> None:
         console.print(
             f"\n[bold]Report[/] with charts, as of {DEMO_NOW:%b %d %H:%M} UTC: {showcase.report}",
             highlight=False,
+            soft_wrap=True,  # the path stays whole, to be opened as printed
         )
     outbox = showcase_outbox()
     console.print("\nNext, in this directory, on the demo store:", highlight=False)
@@ -119,15 +120,17 @@ def _showcase_at_the_desk(showcase: Showcase) -> None:
                 f"  {done.label}, {done.email}: ticket {ticket.id} waits in queue {ticket.queue} "
                 f"for a {ticket.claim_level.value}",
                 highlight=False,
+                soft_wrap=True,
             )
             continue
         console.print(
             f"  {done.label}, {done.email} ({ticket.segment}): ticket {ticket.id} resolved by "
             f"{done.handler} at {ticket.resolved_at:%b %d %H:%M} UTC",
             highlight=False,
+            soft_wrap=True,  # a listing: one line per ticket and per follow-up, whatever the terminal
         )
         for follow_up in done.follow_ups:
-            console.print(f"    {_describe(follow_up, ticket.resolved_at)}", highlight=False)
+            console.print(f"    {_describe(follow_up, ticket.resolved_at)}", highlight=False, soft_wrap=True)
     stored = {done.label for done in showcase.resolved}
     for extra, _ in showcase.more:
         if extra.title not in stored:
