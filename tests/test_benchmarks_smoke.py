@@ -76,3 +76,9 @@ def test_both_benchmarks_run_on_postgresql() -> None:
     check_intake(intake)
     (claims,) = smoke("bench_claim.py", "--database", "postgresql", env=env)
     check_claims(claims)
+
+
+def test_the_synth_benchmark_loads_every_customer_on_sqlite() -> None:
+    (result,) = smoke("bench_synth.py")
+    assert result["synth"]["tables"]["customers"] == 2_000
+    assert result["reference"]["rows_per_s"] > 0

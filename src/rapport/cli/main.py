@@ -17,6 +17,7 @@ from rapport.cli import (
     segments_cmd,
     shopify_cmd,
     simulate_cmd,
+    synth_cmd,
     triage_cmd,
     worker_cmd,
 )
@@ -153,4 +154,5 @@ report_cmd.register(app)
 worker_cmd.register(app)
 follow_ups_cmd.register(app)
 segments_cmd.register(app)
+app.command("synth")(synth_cmd.synth)
 __all__ = ["app"]
