@@ -1,8 +1,9 @@
 """Latency and throughput of message understanding (intent + entities), one message at a time and in bulk.
 
-Run from the project root: `.venv/bin/python benchmarks/bench_understanding.py [--encoder-only]`. Not a
-timed test: it prints figures for docs/understanding.md. Uses the Bitext messages when ../shared/data is
-present. With the encoder installed, its model is measured on each runtime (auto, fp32, numpy).
+Run from the project root: `.venv/bin/python benchmarks/bench_understanding.py [--encoder-only |
+--combined-only]`. Not a timed test: it prints figures for docs/understanding.md. Uses the Bitext messages
+when ../shared/data is present. With the encoder installed, its model is measured on each runtime (auto,
+fp32, numpy), and the combined model (what triage reads messages with then) from a cold start.
 """
 
 from __future__ import annotations
@@ -136,7 +137,50 @@ def _encoder_timings(directory: Path, runtime: str, sample: list[str]) -> tuple[
     return load_ms, timings
 
 
+def main_combined(limit: int = 600) -> None:
+    """The combined model (encoder + TF-IDF, the default with the encoder installed): the packaged files
+    checked and loaded from cold, then intent + entities + signals per message, beside the TF-IDF model
+    alone on the same sample (the same run's reference)."""
+    from rapport.understanding.combined_model import load_packaged_combined_model
+
+    load = os.getloadavg()[0]
+    started = time.perf_counter()
+    model = load_packaged_combined_model()
+    if model is None:
+        print("combined: not installed (the encoder extra or the choice file is missing), skipped")
+        return
+    model.classify("warm up")
+    load_ms = (time.perf_counter() - started) * 1000
+    texts = messages()
+    sample = texts[:: max(1, len(texts) // limit)][:limit]
+    reference = IntentModel.load(MODEL_PATH)
+    timings, tfidf = _timings(model, sample), _timings(reference, sample)
+    print(
+        f"combined: files checked + load + first message {load_ms:.0f} ms; intent + entities + signals "
+        f"over {len(sample)} messages: median {statistics.median(timings):.2f} ms, "
+        f"p99 {percentile(timings, 0.99):.2f} ms; TF-IDF alone, same sample: median "
+        f"{statistics.median(tfidf):.2f} ms, p99 {percentile(tfidf, 0.99):.2f} ms "
+        f"(load average {load:.1f} before, {os.getloadavg()[0]:.1f} after)"
+    )
+
+
+def _timings(model: object, sample: list[str]) -> list[float]:
+    classify = model.classify  # type: ignore[attr-defined]
+    timings: list[float] = []
+    for text in sample:
+        t0 = time.perf_counter()
+        classify(text)
+        extract_entities(text)
+        detect_signals(text)
+        timings.append((time.perf_counter() - t0) * 1000)
+    return timings
+
+
 if __name__ == "__main__":
-    if "--encoder-only" not in sys.argv:
-        main()
-    main_encoder()
+    if "--combined-only" in sys.argv:
+        main_combined()
+    else:
+        if "--encoder-only" not in sys.argv:
+            main()
+        main_encoder()
+        main_combined()
