@@ -95,6 +95,7 @@ def test_open_orders_are_those_not_cancelled_and_not_fulfilled(store: StoreBuild
     store.order(dana, fulfillment_status="unfulfilled")
     store.order(dana, fulfillment_status="partial")
     store.order(dana, fulfillment_status="fulfilled")
+    store.order(dana, fulfillment_status="delivered")
     store.order(dana, fulfillment_status="restocked")
     store.order(dana, fulfillment_status="unfulfilled", cancelled_at=store.now)
     assert profile(store).open_orders == 2

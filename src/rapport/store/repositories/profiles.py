@@ -6,7 +6,7 @@ Rules (also in docs/import-format.md):
   refunded ones (financial_status "refunded"); a partially refunded order counts at its full total,
   since the refunded amount is not known. orders_count, total_spent, spent_last_365d,
   average_order_value and first_order_at use counted orders only.
-- open_orders: not cancelled and fulfillment_status not "fulfilled"/"restocked".
+- open_orders: not cancelled and fulfillment_status none of "fulfilled", "delivered", "restocked".
 - contacts_last_90d counts imported contacts and tickets triaged by Rapport; granted amounts come
   from imported contacts and the desk's grant ledger (a decision is an offer an agent may still change:
   only what was granted counts). Ledger grants count at `amount_in_policy_currency`.
@@ -51,6 +51,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from rapport.domain import ZERO, CustomerProfile, LineItem, OfferKind, OrderSummary
+from rapport.domain.customer import CLOSED_FULFILLMENT as CLOSED_ORDER_FULFILLMENT
 from rapport.store.models import (
     Customer,
     CustomerTag,
@@ -68,7 +69,7 @@ from rapport.store.types import Money, UtcDateTime
 
 RECENT_ORDERS = 5
 NOT_SPENDING = ("voided", "refunded")
-CLOSED_FULFILLMENT = ("fulfilled", "restocked")
+CLOSED_FULFILLMENT = CLOSED_ORDER_FULFILLMENT  # as `OrderSummary.is_open` reads it
 REFUND_OFFERS = (
     OfferKind.REFUND.value,
     OfferKind.PARTIAL_REFUND.value,
