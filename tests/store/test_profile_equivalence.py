@@ -96,7 +96,7 @@ orders = st.builds(
     total=money | small_money,
     currency=st.sampled_from(["USD", "EUR", "CAD"]),
     financial_status=st.sampled_from(["paid", "pending", "refunded", "partially_refunded", "voided"]),
-    fulfillment_status=st.sampled_from(["fulfilled", "unfulfilled", "partial", "restocked"]),
+    fulfillment_status=st.sampled_from(["fulfilled", "delivered", "unfulfilled", "partial", "restocked"]),
     cancelled=st.booleans(),
     items=st.lists(
         st.builds(LineSpec, title=text, quantity=st.integers(0, 50), price=money, sku=st.none() | text),
