@@ -106,7 +106,7 @@ class OrderRepository:
         """Run a `summary_query()`-shaped query; line items are loaded for those orders only."""
         rows = self.session.execute(query).all()
         items = self._line_items([row.id for row in rows])
-        return [_summary(row, items.get(row.id, ())) for row in rows]
+        return [order_summary(row, items.get(row.id, ())) for row in rows]
 
     def _line_items(self, order_ids: list[int]) -> dict[int, tuple[LineItem, ...]]:
         if not order_ids:
@@ -142,7 +142,8 @@ def summary_query() -> SummaryQuery:
     )
 
 
-def _summary(row: Row[Any], items: tuple[LineItem, ...]) -> OrderSummary:
+def order_summary(row: Row[Any], items: tuple[LineItem, ...]) -> OrderSummary:
+    """An order as the engine sees it, from a row of `summary_query`'s columns."""
     return OrderSummary(
         id=row.external_id,
         name=row.name,

@@ -64,7 +64,7 @@ from rapport.store.models import (
     TicketRecord,
 )
 from rapport.store.repositories.customers import normalize_email
-from rapport.store.repositories.orders import is_cancelled, summary_query
+from rapport.store.repositories.orders import is_cancelled, order_summary, summary_query
 from rapport.store.types import Money, UtcDateTime
 
 RECENT_ORDERS = 5
@@ -108,7 +108,7 @@ class ProfileRepository:
         if customer.row_id is None:
             return CustomerProfile.guest(email, currency=customer.currency)
         rows = self.session.execute(statements.recent_orders, {"customer_id": customer.row_id, "now": now})
-        recent = tuple(_order_summary(row, statements.line_items(row.line_items)) for row in rows)
+        recent = tuple(order_summary(row, statements.line_items(row.line_items)) for row in rows)
         return _profile(customer, recent, tags=statements.tags(customer.tags), email=email, now=now)
 
 
@@ -335,20 +335,6 @@ def _recent_orders_statement(pg: bool) -> Select[*tuple[Any, ...]]:
         )
         .order_by(Order.created_at.desc(), Order.id.desc())
         .limit(RECENT_ORDERS)
-    )
-
-
-def _order_summary(row: Row[Any], items: tuple[LineItem, ...]) -> OrderSummary:
-    return OrderSummary(
-        id=row.external_id,
-        name=row.name,
-        created_at=row.created_at,
-        total=row.total,
-        currency=row.currency,
-        financial_status=row.financial_status,
-        fulfillment_status=row.fulfillment_status,
-        line_items=items,
-        cancelled=bool(row.cancelled),
     )
 
 
