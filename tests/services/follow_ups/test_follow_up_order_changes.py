@@ -138,7 +138,8 @@ def test_without_a_policy_at_hand_the_delivery_is_counted_but_moves_nothing(desk
     assert (counts.follow_ups_moved, counts.follow_ups_not_retimed) == (0, 2)
 
 
-def test_without_a_policy_given_the_merchants_stored_policy_times_the_move(desk: OrderDesk) -> None:
+def store_the_delivery_policy(desk: OrderDesk) -> None:
+    """The check-in counted from the delivery, saved as the merchant's policy (as the workspace saves it)."""
     from order_change_builders import POLICY_TEXT
 
     save_policy(
@@ -149,23 +150,18 @@ def test_without_a_policy_given_the_merchants_stored_policy_times_the_move(desk:
         actor=None,
         now=NOW,
     )
+
+
+def test_without_a_policy_given_the_merchants_stored_policy_times_the_move(desk: OrderDesk) -> None:
+    store_the_delivery_policy(desk)
     desk.write(delivered(), now=LATER)
     assert desk.follow_ups()["check_in"].due_at == DELIVERED_AT + timedelta(days=3)
 
 
 def test_the_merchants_stored_policy_wins_over_the_configured_one_given(desk: OrderDesk) -> None:
-    from order_change_builders import POLICY_TEXT
-
     from rapport.policy import default_policy
 
-    save_policy(
-        desk.units,
-        merchant_id=desk.merchant_id,
-        merchant_slug="birch",
-        source=POLICY_TEXT,
-        actor=None,
-        now=NOW,
-    )
+    store_the_delivery_policy(desk)
     desk.write(delivered(), now=LATER, policy=default_policy())  # the file's rules would leave it
     assert desk.follow_ups()["check_in"].due_at == DELIVERED_AT + timedelta(days=3)
 
