@@ -19,7 +19,7 @@ import random
 import secrets
 import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from importlib.resources import files
@@ -29,7 +29,7 @@ from typing import Any
 from rapport.bootstrap import Rapport, follow_up_units
 from rapport.config import load_settings
 from rapport.demo.synthetic import SHOWCASE_IDS
-from rapport.domain.decision import OfferKind
+from rapport.domain.decision import EscalationLevel, OfferKind
 from rapport.domain.desk import Actor, Role, TicketStatus, may_take
 from rapport.domain.errors import Forbidden, InvalidInput
 from rapport.domain.follow_ups import FollowUpStatus
@@ -239,7 +239,7 @@ def _handle(
     ticket = taken.view.ticket
     if ticket.status not in (TicketStatus.OPEN, TicketStatus.ESCALATED):
         return None  # the customer had an unresolved ticket: the message was appended to it
-    actor = next((a for role, a in staff.items() if may_take(role, ticket.claim_level)), None)
+    actor = handler_for(staff, ticket.claim_level)
     if actor is None:
         return None  # escalated to a manager: it waits for one (the demo messages threaten nothing)
     target = ticket.first_response_due - received if ticket.first_response_due else timedelta(hours=8)
@@ -252,6 +252,11 @@ def _handle(
     history.granted += int(granted)
     done = answered + timedelta(hours=rng.uniform(1, 30) + (24 if ask else 0))
     return resolve(app.uow_factory, tenant=tenant, actor=actor, ticket_id=ticket.id, now=done)
+
+
+def handler_for(staff: Mapping[Role, Actor], level: EscalationLevel) -> Actor | None:
+    """The first of the demo's staff whose role may take a ticket at `level` (None: none may)."""
+    return next((actor for role, actor in staff.items() if may_take(role, level)), None)
 
 
 def answer_with_grant(

@@ -11,14 +11,14 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rapport.bootstrap import Rapport, follow_up_units
-from rapport.demo.history import answer_with_grant
-from rapport.domain.desk import Actor, Role, TicketStatus, may_take
+from rapport.demo.history import answer_with_grant, handler_for
+from rapport.domain.desk import Actor, Role, TicketStatus
 from rapport.domain.follow_ups import FollowUpEntry
 from rapport.policy.schema import Policy
 from rapport.services.desk.intake import TicketIntake, take_in
 from rapport.services.desk.lifecycle import TicketView, claim, resolve
 from rapport.services.follow_ups.admin import list_follow_ups
-from rapport.services.follow_ups.scheduling import DEFAULT_TIME_ZONE
+from rapport.services.follow_ups.scheduling import customer_zone as scheduling_zone
 
 # How long after its arrival the desk takes each step (within the priority queue's 1 h target).
 CLAIMED_AFTER = timedelta(minutes=5)
@@ -101,7 +101,7 @@ def _handle(
         intake=intake,
     ).view
     ticket = view.ticket
-    actor = next((a for role, a in staff.items() if may_take(role, ticket.claim_level)), None)
+    actor = handler_for(staff, ticket.claim_level)
     if actor is None:  # e.g. a chargeback threat: it waits for a manager
         return ResolvedTicket(label, email, view, None, ())
     claim(app.uow_factory, tenant=tenant, actor=actor, ticket_id=ticket.id, now=arrived + CLAIMED_AFTER)
@@ -123,7 +123,6 @@ def _scheduled(app: Rapport, view: TicketView) -> tuple[ScheduledFollowUp, ...]:
 
 
 def customer_zone(policy: Policy) -> ZoneInfo:
-    """The zone a follow-up's due time is reckoned in: customers carry none in the store, so, as the
-    scheduling does, the quiet hours' time zone (the merchant's default for its customers), else UTC."""
-    quiet = policy.quiet_hours
-    return ZoneInfo(quiet.time_zone if quiet is not None else DEFAULT_TIME_ZONE)
+    """The zone a follow-up's due time is reckoned in, as the scheduling reckons it (customers carry none
+    in the store: the quiet hours' time zone, else UTC)."""
+    return ZoneInfo(scheduling_zone(policy))

@@ -40,8 +40,7 @@ def stored_policy(uow_factory: UnitOfWorkFactory, slug: str) -> Policy | None:
         merchant = uow.merchants.find(slug)
         if merchant is None:
             return None
-        version = uow.policies.current_version(merchant_id=merchant.id)
-        stored = None if version is None else uow.policies.get(merchant_id=merchant.id, version=version)
+        stored = uow.policies.current(merchant_id=merchant.id)
     return None if stored is None else parse_stored(stored, merchant.slug)
 
 
