@@ -21,10 +21,10 @@ class ImportReport:
     errors: list[tuple[int, str]] = field(default_factory=list)
     lines: int = 0  # non-blank lines read
 
-    def count(self, kind: str, change: str) -> None:
-        """Count one record of `kind` as "inserted" or "updated"."""
+    def count(self, kind: str, change: str, records: int = 1) -> None:
+        """Count `records` records of `kind` as "inserted" or "updated"."""
         counts = self.counts.setdefault(kind, KindCounts())
-        setattr(counts, change, getattr(counts, change) + 1)
+        setattr(counts, change, getattr(counts, change) + records)
 
     @property
     def inserted(self) -> int:

@@ -121,12 +121,17 @@ class IngestionWriter:
 
     # -- customers ---------------------------------------------------------------------------------
 
-    def customers(self, batch: Sequence[CustomerRecord], *, only_newer: bool = True) -> CustomerWrite:
-        """Upsert customers by the identity rule; with `only_newer`, one older than the stored is skipped."""
+    def customers(
+        self, batch: Sequence[CustomerRecord], *, only_newer: bool = True, checked: bool = False
+    ) -> CustomerWrite:
+        """Upsert customers by the identity rule; with `only_newer`, one older than the stored is skipped.
+
+        `checked`: the caller has asked every record's `problem()` already (the JSONL import does, to
+        report the line)."""
         result = CustomerWrite()
         valid: list[tuple[int, CustomerRecord]] = []
         for index, record in enumerate(batch):
-            problem = record.problem()
+            problem = None if checked else record.problem()
             if problem is None:
                 valid.append((index, record))
             else:
