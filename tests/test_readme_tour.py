@@ -2,6 +2,8 @@
 `rapport` executable on the files in examples/, in an empty directory with its own SQLite database.
 
 The commands are read from README.md itself (not copied here), so the README cannot drift from what works.
+The first runs through the installed script; the others each in a process of their own forked after the
+CLI's imports (tests/forked_cli.py: the imports are most of a command's time, the behaviour is the same).
 `rapport serve` (it runs until stopped) and `rapport shopify …` (it needs a shop) are left out; the import
 and model lines of the next block, which also use examples/, are run too.
 
@@ -29,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from forked_cli import ForkedRapport, Ran
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
@@ -178,22 +182,26 @@ def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
     env |= {"RAPPORT_DATABASE_URL": f"sqlite:///{tmp_path / 'rapport.db'}", "COLUMNS": "120", "NO_COLOR": "1"}
-    executable = rapport_executable()
-    for args in tour():
-        check = expectation(args)
-        done = subprocess.run(
-            [*executable, *args[1:]],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        shown = f"$ {shlex.join(args)}\n{done.stdout}{done.stderr}"
-        assert done.returncode == 0, shown
-        assert "Traceback" not in done.stderr, shown
-        check(done.stdout)
+    first, *rest = tour()
+    with ForkedRapport(cwd=tmp_path, env=env) as forked:
+        for args in [first, *rest]:
+            check = expectation(args)
+            if args is first:  # the installed script starts and runs as a user's shell runs it
+                done: subprocess.CompletedProcess[str] | Ran = subprocess.run(
+                    [*rapport_executable(), *args[1:]],
+                    cwd=tmp_path,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=120,
+                    check=False,
+                )
+            else:  # the same, in a process of its own forked after the CLI's imports (tests/forked_cli.py)
+                done = forked.run(args[1:])
+            shown = f"$ {shlex.join(args)}\n{done.stdout}{done.stderr}"
+            assert done.returncode == 0, shown
+            assert "Traceback" not in done.stderr, shown
+            check(done.stdout)
     predictions = (tmp_path / "intents.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(predictions) == 36
     assert json.loads(predictions[0])["intent"] == "damaged_item"  # "My bowl set arrived chipped, ..."
@@ -202,8 +210,9 @@ def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
 def test_the_failing_drafts_example_is_caught_by_the_guardrails(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
     env["RAPPORT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'rapport.db'}"
+    args = ["draft", "check", str(ROOT / "examples" / "drafts_failing.jsonl")]
     done = subprocess.run(
-        [*rapport_executable(), "draft", "check", str(ROOT / "examples" / "drafts_failing.jsonl")],
+        [*rapport_executable(), *args],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -216,6 +225,10 @@ def test_the_failing_drafts_example_is_caught_by_the_guardrails(tmp_path: Path) 
     assert ":1: unauthorized_promise:" in done.stdout, shown
     assert ":2: asks_known_order:" in done.stdout, shown
     assert "2 drafts checked, 0 passed, 2 failed" in done.stdout, shown
+    # a forked command (how the tour runs all but its first) fails exactly as the script does
+    with ForkedRapport(cwd=tmp_path, env=env) as forked:
+        again = forked.run(args)
+    assert (again.returncode, again.stdout, again.stderr) == (done.returncode, done.stdout, done.stderr)
 
 
 # -- The support desk: its CLI lines, then its curl lines against a real `rapport serve` -----------------

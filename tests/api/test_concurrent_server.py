@@ -1,6 +1,7 @@
 """A real `rapport serve` holds 200 concurrent requests that read and write, on SQLite and PostgreSQL.
 
-The store is made as a user makes it (`rapport init`, `rapport import examples/store.jsonl`), the server
+The store is made as a user makes it (`rapport init`, `rapport import examples/store.jsonl`, `rapport key
+create`: through the CLI's entry point in the test's process, their output is not what is tested), the server
 is a subprocess on a loopback port, and the clients are threads sharing one httpx client, all released
 at once. Bounded: every wait has a timeout and the server is stopped whatever happens.
 """
@@ -25,7 +26,9 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
+from typer.testing import CliRunner
 
+from rapport.cli.main import app as cli
 from rapport.store.database import make_engine
 
 pytestmark = pytest.mark.slow
@@ -89,6 +92,21 @@ def request_mix() -> list[Request]:
     return mix
 
 
+def made_as_a_user_makes_it(env: dict[str, str], workdir: Path) -> str:
+    """`rapport init`, `rapport import` and `rapport key create` in `workdir` with the server's environment;
+    the key. In this process (the CLI's own entry point, as the CLI tests run it): a process of their own
+    would add three start-ups of the CLI to the test, and the server is what is tested."""
+    unset: dict[str, str | None] = {name: None for name in os.environ if name.startswith("RAPPORT_")}
+    runner = CliRunner(env={**unset, **env})
+    outputs = []
+    with contextlib.chdir(workdir):
+        for command in (["init"], ["import", str(STORE)], ["key", "create", "--merchant", "default"]):
+            done = runner.invoke(cli, command)
+            assert done.exit_code == 0, f"rapport {command[0]}: {done.output}"
+            outputs.append(done.stdout)
+    return outputs[-1].strip()
+
+
 @contextlib.contextmanager
 def served_store(database_url: str, workdir: Path) -> Iterator[tuple[str, str]]:
     """`rapport serve` over a store made with `rapport init`, `rapport import` and `rapport key create`;
@@ -100,18 +118,7 @@ def served_store(database_url: str, workdir: Path) -> Iterator[tuple[str, str]]:
         "RAPPORT_SHOPIFY_WEBHOOK_SECRET": SECRET,
         "RAPPORT_SHOPIFY_SHOP": SHOP,
     }
-    for command in (["init"], ["import", str(STORE)]):
-        done = subprocess.run([RAPPORT, *command], env=env, cwd=workdir, capture_output=True, timeout=60)
-        assert done.returncode == 0, f"rapport {command[0]}: {done.stdout!r} {done.stderr!r}"
-    created = subprocess.run(
-        [RAPPORT, "key", "create", "--merchant", "default"],
-        env=env,
-        cwd=workdir,
-        capture_output=True,
-        timeout=60,
-    )
-    assert created.returncode == 0, created.stderr
-    key = created.stdout.decode().strip()
+    key = made_as_a_user_makes_it(env, workdir)
     port = free_port()
     log_path = workdir / "serve.log"
     with log_path.open("wb") as log:
