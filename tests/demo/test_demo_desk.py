@@ -4,7 +4,9 @@ showcase's damaged bowls in their queues and one ticket already with the seniors
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ from typer.testing import CliRunner
 from rapport.bootstrap import follow_up_units
 from rapport.cli.main import app as cli
 from rapport.demo.desk import DemoDesk, backlog_messages, set_up_desk
-from rapport.demo.showcase import DAMAGED, demo_app, run_showcase
+from rapport.demo.showcase import DAMAGED, Showcase, demo_app
 from rapport.demo.synthetic import SHOWCASE
 from rapport.domain.desk import Role, TicketStatus
 from rapport.domain.follow_ups import FollowUpStatus
@@ -32,9 +34,13 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def opened(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoDesk]:
+def opened(tmp_path_factory: pytest.TempPathFactory, demo_showcase: Showcase) -> tuple[Path, DemoDesk]:
+    """The desk opened on a copy of the demo's store (the desk writes; the other demo tests read it)."""
+    assert demo_showcase.customers == CUSTOMERS + len(SHOWCASE)
     database = tmp_path_factory.mktemp("demo") / "demo.db"
-    run_showcase(customers=CUSTOMERS, seed=7, database=database, outbox=database.with_name("outbox"))
+    with contextlib.closing(sqlite3.connect(demo_showcase.database)) as source:
+        with contextlib.closing(sqlite3.connect(database)) as copy:
+            source.backup(copy)  # the WAL's pages too, which copying the file would miss
     desk = set_up_desk(demo_app(database), now=NOW, seed=7, customers=CUSTOMERS, messages=backlog_messages())
     return database, desk
 

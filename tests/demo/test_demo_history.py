@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from rapport.bootstrap import Rapport, follow_up_units
 from rapport.cli.main import app as cli
 from rapport.demo.history import DEMO_POLICY, RESERVED, History, customers_of
-from rapport.demo.showcase import DEMO_NOW, SHOWCASE_ARRIVED, demo_app, run_showcase
+from rapport.demo.showcase import DEMO_NOW, SHOWCASE_ARRIVED, Showcase, demo_app, run_showcase
 from rapport.demo.synthetic import SHOWCASE, StoreGenerator
 from rapport.domain.decision import OfferKind
 from rapport.domain.follow_ups import FollowUpEntry, FollowUpStatus
@@ -31,10 +31,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Rapport, History]:
-    database = tmp_path_factory.mktemp("history") / "demo.db"
-    showcase = run_showcase(customers=CUSTOMERS, seed=7, database=database, outbox=database.with_name("out"))
-    return demo_app(database), showcase.history
+def demo(demo_showcase: Showcase) -> tuple[Rapport, History]:
+    assert demo_showcase.customers == CUSTOMERS + len(SHOWCASE)
+    return demo_app(demo_showcase.database), demo_showcase.history
 
 
 def _report(app: Rapport, *, until: datetime | None = None) -> Report:
@@ -165,14 +164,14 @@ def test_the_demo_ends_with_the_follow_ups_and_commands_that_work_on_its_store(
     assert "<img" in (tmp_path / "report.html").read_text(encoding="utf-8")
 
 
-def test_the_demo_s_explore_command_runs_as_printed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    runner = CliRunner(env={"COLUMNS": "80"})
-    shown = runner.invoke(cli, ["demo", "--customers", str(CUSTOMERS), "--database", "d.db"])
-    assert shown.exit_code == 0, shown.output
-    printed = re.search(r"^  (RAPPORT_\S+=\S+) (RAPPORT_\S+=\S+) rapport (profile .*)$", shown.stdout, re.M)
-    assert printed is not None, shown.stdout
+def test_the_demo_s_explore_command_runs_as_printed(
+    demo_shown_at_80_columns: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    where, stdout = demo_shown_at_80_columns  # `rapport demo --customers 200 --database d.db` in `where`
+    monkeypatch.chdir(where)
+    printed = re.search(r"^  (RAPPORT_\S+=\S+) (RAPPORT_\S+=\S+) rapport (profile .*)$", stdout, re.M)
+    assert printed is not None, stdout
     env = dict(assignment.split("=", 1) for assignment in printed.group(1, 2))
-    result = runner.invoke(cli, printed.group(3).split(), env=env)
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(cli, printed.group(3).split(), env=env)
     assert result.exit_code == 0, result.output
     assert "Maria" in result.output

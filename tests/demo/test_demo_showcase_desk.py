@@ -18,7 +18,6 @@ from rapport.demo.showcase import (
     Showcase,
     at_the_desk,
     demo_app,
-    run_showcase,
 )
 from rapport.demo.showcase_tickets import ResolvedTicket
 from rapport.demo.synthetic import SHOWCASE
@@ -32,10 +31,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Rapport, Showcase]:
-    database = tmp_path_factory.mktemp("showcase") / "demo.db"
-    showcase = run_showcase(customers=CUSTOMERS, seed=7, database=database, outbox=database.with_name("out"))
-    return demo_app(database), showcase
+def demo(demo_showcase: Showcase) -> tuple[Rapport, Showcase]:
+    assert demo_showcase.customers == CUSTOMERS + len(SHOWCASE)  # the store of `rapport demo`'s default size
+    return demo_app(demo_showcase.database), demo_showcase
 
 
 def _bowls(showcase: Showcase, who: str) -> ResolvedTicket:
