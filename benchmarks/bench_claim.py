@@ -220,6 +220,7 @@ def measure(url: str, label: str, args: argparse.Namespace) -> dict[str, Any]:
             and len(events) == len(tickets)
         )
         reads = [ms for batch in read_results for ms in batch]
+        solo_p99 = percentile([ms for _, ms in solo], 0.99)
         return {
             "database": label,
             "tickets": args.tickets,
@@ -235,6 +236,8 @@ def measure(url: str, label: str, args: argparse.Namespace) -> dict[str, Any]:
             "show_p50_ms": percentile(reads, 0.50),
             "show_p99_ms": percentile(reads, 0.99),
             "shows_per_second": len(reads) / read_seconds if read_seconds else 0.0,
+            # how much contention costs the slowest claims: contended p99 over the lone claimer's
+            "p99_ratio_to_solo": percentile(latencies, 0.99) / solo_p99 if solo_p99 else float("nan"),
             "store_unavailable": dict(refusals),
             "exactly_once": exactly_once,
         }
@@ -243,7 +246,10 @@ def measure(url: str, label: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def report(r: dict[str, Any]) -> None:
-    print(f"== {r['database']}: {r['claimers']} claimers (threads), load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"== {r['database']}: {r['claimers']} claimers (threads), "
+        f"load average {r['load_average_start']} -> {r['load_average_end']}"
+    )
     print(
         f"  claim-next  {r['claimed']} tickets by {r['claimers_that_claimed']} claimers, "
         f"{r['claims_per_second']:.0f} claims/s: p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, "
@@ -251,7 +257,8 @@ def report(r: dict[str, Any]) -> None:
     )
     print(
         f"  reference: one claimer alone, {SOLO} claims: "
-        f"p50 {r['solo_p50_ms']:.1f} ms, p99 {r['solo_p99_ms']:.1f} ms"
+        f"p50 {r['solo_p50_ms']:.1f} ms, p99 {r['solo_p99_ms']:.1f} ms "
+        f"(contended p99 = {r['p99_ratio_to_solo']:.1f}x the solo p99)"
     )
     print(
         f"  reference: {r['claimers']} threads reading ticket views: {r['shows_per_second']:.0f}/s, "
@@ -281,13 +288,16 @@ def main() -> None:
     args = parser.parse_args()
     if args.smoke:
         args.tickets, args.claimers = 40, 8
-        if args.database == "all":
-            args.database = "sqlite"  # a PostgreSQL smoke run asks for it: --database postgresql
+        if args.database == "all" and not os.environ.get("RAPPORT_BENCH_DATABASE_URL"):
+            args.database = "sqlite"  # PostgreSQL too when RAPPORT_BENCH_DATABASE_URL names a server
     failed = False
     for label, opened in stores(args.database):
+        load_start = [round(x, 2) for x in os.getloadavg()]
         with tempfile.TemporaryDirectory() as tmp, opened() as schema_url:
             url = f"sqlite:///{tmp}/claims.db" if label == "sqlite" else schema_url
             result = measure(url, label, args)
+        result["load_average_start"] = load_start
+        result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
         report(result)
         if args.json:
             print(json.dumps(result))

@@ -4,9 +4,13 @@ Makes a store in a temporary directory (`rapport init` + `rapport import example
 SQLite file by default, or a fresh schema on the PostgreSQL server at RAPPORT_BENCH_DATABASE_URL — starts
 `rapport serve` on a free loopback port, then sends `--requests` requests from `--concurrency` threads,
 all released at once: recorded triages (`"record": true`, which write), triage and draft previews, and
-customer cards. Prints requests, errors (by status or exception), p50 and p99 latency.
+customer cards. Prints requests, errors (by status or exception), p50 and p99 latency, and beside them
+the reference measured in the same run on the same server: as many `GET /healthz` from as many threads
+(no store, no authentication), with the ratio of the two rates and the load average at start and end.
+Exits non-zero when a request of the mix failed.
 
 Run: .venv/bin/python benchmarks/bench_concurrency.py [--requests 200] [--concurrency 200] [--workers 1]
+     [--smoke] [--json]   (--smoke: 24 requests from 8 threads)
      RAPPORT_BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python ...
 """
 
@@ -116,12 +120,17 @@ def request_mix(n: int) -> list[Request]:
     return out
 
 
+HEALTHZ: Request = ("GET", "/healthz", None, None, {})
+
+
 def run_load(
-    base_url: str, key: str, n: int, concurrency: int, timeout: float = 60.0
+    base_url: str, key: str, n: int, concurrency: int, timeout: float = 60.0, *, healthz: bool = False
 ) -> tuple[list[float], collections.Counter[str], float]:
-    """Send the mix from `concurrency` threads released together: (latencies in ms of the 2xx answers,
-    errors by kind, seconds from the release to the last answer)."""
-    requests = request_mix(n)
+    """Send the mix (or, with `healthz`, as many `GET /healthz`) from `concurrency` threads released
+    together: (latencies in ms of the 2xx answers, errors by kind, seconds from the release to the last
+    answer)."""
+    requests = [HEALTHZ] * n if healthz else request_mix(n)
+    concurrency = min(concurrency, n)
     latencies: list[float] = []
     errors: collections.Counter[str] = collections.Counter()
     lock = threading.Lock()
@@ -220,27 +229,86 @@ def percentile(samples: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else float("nan")
 
 
+def measure(url: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """The mix and the /healthz reference on one server over the store at `url`."""
+    with server(url, workdir, args.workers) as (base, key):
+        run_load(base, key, 12, 12)  # warm-up: the intent model and the merchant load on first use
+        latencies, errors, took = run_load(base, key, args.requests, args.concurrency)
+        reference, reference_errors, reference_took = run_load(
+            base, key, args.requests, args.concurrency, healthz=True
+        )
+        time.sleep(1)  # webhooks are processed after their response
+        deliveries = webhook_outcomes(url)
+    per_second = len(latencies) / took if took else 0.0
+    healthz_per_second = len(reference) / reference_took if reference_took else 0.0
+    return {
+        "benchmark": "concurrency",
+        "database": make_url(url).get_backend_name(),
+        "workers": args.workers,
+        "requests": args.requests,
+        "concurrency": args.concurrency,
+        "seconds": round(took, 3),
+        "answered": len(latencies),
+        "errors": dict(errors),
+        "webhook_deliveries": deliveries,
+        "per_second": round(per_second, 1),
+        "p50_ms": round(percentile(latencies, 0.5), 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1),
+        "mean_ms": round(statistics.fmean(latencies), 1) if latencies else float("nan"),
+        "reference": {
+            "route": "GET /healthz",
+            "seconds": round(reference_took, 3),
+            "errors": dict(reference_errors),
+            "per_second": round(healthz_per_second, 1),
+            "p50_ms": round(percentile(reference, 0.5), 1),
+            "p99_ms": round(percentile(reference, 0.99), 1),
+        },
+        # the mix's rate as a share of /healthz's on the same server (1.0: as fast as answering nothing)
+        "ratio": round(per_second / healthz_per_second, 3) if healthz_per_second else 0.0,
+    }
+
+
+def report(r: dict[str, Any]) -> None:
+    ref = r["reference"]
+    print(
+        f"database {r['database']}; workers {r['workers']}; "
+        f"{r['requests']} requests from {r['concurrency']} threads in {r['seconds']:.2f}s: "
+        f"{sum(r['errors'].values())} errors {r['errors'] or ''}; "
+        f"webhook deliveries {r['webhook_deliveries']}; "
+        f"{r['per_second']:.0f} req/s, p50 {r['p50_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms, "
+        f"mean {r['mean_ms']:.0f} ms"
+    )
+    print(
+        f"reference, same server: {r['requests']} GET /healthz from {r['concurrency']} threads in "
+        f"{ref['seconds']:.2f}s: {ref['per_second']:.0f} req/s, p50 {ref['p50_ms']:.0f} ms, "
+        f"p99 {ref['p99_ms']:.0f} ms; the mix runs at {r['ratio']:.2f}x /healthz's rate; "
+        f"load average {r['load_average_start']} -> {r['load_average_end']}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--workers", type=int, default=1, help="rapport serve --workers")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run (CI): 24 requests from 8 threads")
+    parser.add_argument("--json", action="store_true", help="one JSON line")
     args = parser.parse_args()
+    if args.smoke:
+        args.requests, args.concurrency = 24, 8
+    load_start = [round(x, 2) for x in os.getloadavg()]
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         pg = os.environ.get("RAPPORT_BENCH_DATABASE_URL")
         url = stack.enter_context(postgres_schema(pg)) if pg else f"sqlite:///{tmp}/rapport.db"
-        base, key = stack.enter_context(server(url, Path(tmp), args.workers))
-        run_load(base, key, 12, 12)  # warm-up: the intent model and the merchant load on first use
-        latencies, errors, took = run_load(base, key, args.requests, args.concurrency)
-        time.sleep(1)  # webhooks are processed after their response
-        print(
-            f"database {make_url(url).get_backend_name()}; workers {args.workers}; "
-            f"{args.requests} requests from {args.concurrency} threads in {took:.2f}s: "
-            f"{sum(errors.values())} errors {dict(errors) or ''}; "
-            f"webhook deliveries {webhook_outcomes(url)}; "
-            f"p50 {percentile(latencies, 0.5):.0f} ms, p99 {percentile(latencies, 0.99):.0f} ms, "
-            f"mean {statistics.fmean(latencies) if latencies else float('nan'):.0f} ms"
-        )
+        result = measure(url, Path(tmp), args)
+    result["load_average_start"] = load_start
+    result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    if args.json:
+        print(json.dumps(result))
+    else:
+        report(result)
+    if result["errors"] or result["reference"]["errors"] or not result["answered"]:
+        raise SystemExit("some requests failed")
 
 
 if __name__ == "__main__":

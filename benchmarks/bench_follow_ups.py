@@ -11,8 +11,13 @@ The follow-ups are seeded in a fresh schema (not timed); each worker is a real p
 by the real follow-up drafter; its sender appends each message's key to a file of its own (a receiver
 without network). Timed: from the workers' start until the store says every row is sent (process
 start-up and procrastinate's first tick included, reported apart as `first_sent_s`). Then the keys of
-all files are counted: total == distinct == N is the exactly-once check. Printed with it: the load
-average (the machine is shared).
+all files are counted: total == distinct == N is the exactly-once check (the script exits non-zero when
+it fails). The reference, measured in the same run on the same schema: N plain single-row INSERTs of a
+key and a message body into a bare table, one connection, a commit every 100 rows (the workers' batch
+size) — the floor of writing one row per follow-up; `ratio` is the follow-ups' rate over the INSERTs'.
+Printed with it: the load average at start and end (the machine is shared).
+
+The server: RAPPORT_BENCH_DATABASE_URL, else RAPPORT_TEST_DATABASE_URL (each run in a fresh schema).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from tempfile import TemporaryDirectory
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the seeding and temporary-schema builders of the tests
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
 from follow_up_seeds import seed_due_follow_ups  # noqa: E402
 from rapport.store.database import make_engine, upgrade  # noqa: E402
@@ -67,6 +72,28 @@ def sent_count(url: str) -> int:
     try:
         with engine.connect() as connection:
             return int(connection.scalar(select(func.count()).where(FollowUpRecord.status == "sent")) or 0)
+    finally:
+        engine.dispose()
+
+
+def plain_inserts(url: str, count: int, batch: int = 100) -> float:
+    """Seconds for `count` single-row INSERTs into a bare table, a commit every `batch` rows."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE bench_reference (key text PRIMARY KEY, body text)"))
+        body = "How did we do? " * 8
+        started = time.perf_counter()
+        with engine.connect() as connection:
+            for n in range(count):
+                connection.execute(
+                    text("INSERT INTO bench_reference (key, body) VALUES (:key, :body)"),
+                    {"key": f"reference-{n}", "body": body},
+                )
+                if n % batch == batch - 1:
+                    connection.commit()
+            connection.commit()
+        return time.perf_counter() - started
     finally:
         engine.dispose()
 
@@ -123,6 +150,7 @@ def run(
             except subprocess.TimeoutExpired:
                 p.kill()
     keys = Counter(k for log in logs if log.exists() for k in log.read_text().split())
+    reference = plain_inserts(url, count)
     return {
         "benchmark": "follow_ups",
         "engine": engine_name,
@@ -136,7 +164,12 @@ def run(
         "sent_distinct": len(keys),
         "sent_per_worker": [len(log.read_text().split()) if log.exists() else 0 for log in logs],
         "exactly_once": sum(keys.values()) == len(keys) == count,
-        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "reference": {
+            "what": "plain single-row INSERTs, a commit per 100",
+            "seconds": round(reference, 2),
+            "per_second": round(count / reference, 1),
+        },
+        "ratio": round(reference / seconds, 3),  # the follow-ups' rate over the plain INSERTs'
     }
 
 
@@ -149,14 +182,17 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="500 follow-ups")
     parser.add_argument("--json", action="store_true", help="one JSON line")
     args = parser.parse_args()
-    url = os.environ.get("RAPPORT_TEST_DATABASE_URL", "")
+    url = os.environ.get("RAPPORT_BENCH_DATABASE_URL") or os.environ.get("RAPPORT_TEST_DATABASE_URL", "")
     if not url:
         raise SystemExit(
-            "set RAPPORT_TEST_DATABASE_URL (postgresql+psycopg://...): this benchmark needs PostgreSQL"
+            "set RAPPORT_BENCH_DATABASE_URL (postgresql+psycopg://...): this benchmark needs PostgreSQL"
         )
     count = 500 if args.smoke else args.count
+    load_start = [round(x, 2) for x in os.getloadavg()]
     with temporary_schema(url, prefix="rapport_bench") as schema_url, TemporaryDirectory() as folder:
         result = run(schema_url, count, args.workers, args.engine, Path(folder), args.concurrency)
+    result["load_average_start"] = load_start
+    result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     if args.json:
         print(json.dumps(result))
     else:

@@ -10,7 +10,9 @@ test server postgresql+psycopg://postgres@127.0.0.1:5432/test answers — it bui
 customers, then guests), a distinct message and a distinct idempotency key.
 
 Prints, per store: requests/s, p50/p99 latency and errors of each route, the ratio intake / me (target
->= 0.40), intake p99 (target <= 50 ms), and the CPU the load generator and the server used.
+>= 0.40), intake p99 (target <= 50 ms), the CPU the load generator and the server used, and the load
+average at the start and the end of each store's run. Exits non-zero when a route got no answer or an
+error (the smoke run in CI, `make bench-smoke`, checks that).
 
 Run: .venv/bin/python benchmarks/bench_intake.py [--clients 4] [--rounds 3] [--seconds 4] [--smoke] [--json]
 """
@@ -284,7 +286,7 @@ def measure(url: str, label: str, args: argparse.Namespace) -> dict[str, Any]:
 def report(result: dict[str, Any]) -> None:
     print(
         f"== {result['database']}, intents read by {result['classifier']}: {result['clients']} clients, "
-        f"load average {os.getloadavg()[0]:.1f}"
+        f"load average {result['load_average_start']} -> {result['load_average_end']}"
     )
     for name, route in (("me", "GET /v1/me"), ("intake", "POST /v1/tickets")):
         s = result[name]
@@ -311,16 +313,19 @@ def main() -> None:
     parser.add_argument(
         "--classifier",
         choices=["installed", "tfidf"],
-        default="installed",
-        help="the server's intent model: the best installed (the encoder, with its extra), or TF-IDF",
+        default=None,
+        help="the server's intent model: the best installed (the encoder, with its extra), or TF-IDF "
+        "(default: installed; tfidf with --smoke)",
     )
     parser.add_argument("--smoke", action="store_true", help="a tiny run (CI): 30 customers, short rounds")
     parser.add_argument("--json", action="store_true", help="also print each result as one JSON line")
     args = parser.parse_args()
     if args.smoke:
         args.customers, args.rounds, args.seconds, args.clients = 30, 1, 0.5, 2
-        if args.database == "all":
-            args.database = "sqlite"  # a PostgreSQL smoke run asks for it: --database postgresql
+        args.classifier = args.classifier or "tfidf"
+        if args.database == "all" and not os.environ.get("RAPPORT_BENCH_DATABASE_URL"):
+            args.database = "sqlite"  # PostgreSQL too when RAPPORT_BENCH_DATABASE_URL names a server
+    args.classifier = args.classifier or "installed"
     stores: list[tuple[str, Callable[[], contextlib.AbstractContextManager[str]]]] = []
     if args.database in ("all", "sqlite"):
         stores.append(("sqlite", contextlib.nullcontext))
@@ -329,13 +334,31 @@ def main() -> None:
         stores.append(("postgresql", lambda: postgres_schema(pg)))
     elif args.database == "postgresql":
         raise SystemExit("no PostgreSQL server answers (RAPPORT_BENCH_DATABASE_URL or the test URL)")
+    failures = []
     for label, opened in stores:
+        load_start = [round(x, 2) for x in os.getloadavg()]
         with tempfile.TemporaryDirectory() as tmp, opened() as schema_url:
             url = f"sqlite:///{tmp}/bench.db" if label == "sqlite" else schema_url
             result = measure(url, label, args)
+        result["load_average_start"] = load_start
+        result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
         report(result)
         if args.json:
             print(json.dumps(result))
+        failures += [f"{label}: {problem}" for problem in unanswered(result)]
+    if failures:
+        raise SystemExit("; ".join(failures))
+
+
+def unanswered(result: dict[str, Any]) -> list[str]:
+    """What went wrong with a store's run: a route without an answer, or with errors."""
+    problems = []
+    for name in ("me", "intake"):
+        if not result[name]["requests"]:
+            problems.append(f"{name}: no request answered")
+        if result[name]["errors"]:
+            problems.append(f"{name}: errors {result[name]['errors']}")
+    return problems
 
 
 if __name__ == "__main__":

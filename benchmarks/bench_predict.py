@@ -4,16 +4,20 @@ The backlog is built from examples/backlog.csv and the customer-message training
 variation (greetings, sign-offs, order numbers, amounts, typos, casing), deterministic for a seed.
 Each classifier runs the command once in a fresh process (model load included). With the encoder
 installed, `--runtimes` runs the `auto` classifier once per encoder runtime named (the numpy reference
-in the same run gives the ratio on a machine whose load changes).
+in the same run gives the ratio on a machine whose load changes). The TF-IDF run is the reference of
+the others: each prints its time as a multiple of TF-IDF's, measured in the same run. Exits non-zero when
+a run wrote fewer predictions than rows.
 
     .venv/bin/python benchmarks/bench_predict.py [--rows 10000] [--seed 7] [--classifier auto|tfidf|both]
         [--runtimes auto,numpy]   # encoder runtimes: auto, onnx-int8, onnx-fp32, numpy
+        [--smoke] [--json]        # --smoke: 200 rows; --json: one JSON line per run
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
 import resource
@@ -22,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [
@@ -103,27 +108,55 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--classifier", choices=("auto", "tfidf", "both"), default="both")
     parser.add_argument("--runtimes", default="auto", help="encoder runtimes, comma-separated")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run (CI): 200 rows")
+    parser.add_argument("--json", action="store_true", help="one JSON line per run")
     args = parser.parse_args()
+    rows = 200 if args.smoke else args.rows
     classifiers = ["tfidf", "auto"] if args.classifier == "both" else [args.classifier]
     runtimes = args.runtimes.split(",")
     runs = [(c, r) for c in classifiers for r in (runtimes if c == "auto" else ["auto"])]
+    results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as folder:
         data, out = Path(folder) / "backlog.csv", Path(folder) / "intents.jsonl"
-        build_backlog(data, args.rows, args.seed)
+        build_backlog(data, rows, args.seed)
         for classifier, runtime in runs:
-            load = os.getloadavg()[0]
+            load_start = [round(x, 2) for x in os.getloadavg()]
             wall, cpu = run_predict(data, out, classifier, runtime)
             lines = sum(1 for _ in out.open(encoding="utf-8"))
-            label = (
-                f"auto (the encoder when installed, runtime {runtime})"
-                if classifier == "auto"
-                else classifier
+            results.append(
+                {
+                    "benchmark": "predict",
+                    "classifier": classifier,
+                    "runtime": runtime,
+                    "rows": rows,
+                    "predictions": lines,
+                    "wall_s": round(wall, 2),
+                    "cpu_s": round(cpu, 2),
+                    "per_second": round(lines / wall, 1),
+                    "load_average_start": load_start,
+                    "load_average_end": [round(x, 2) for x in os.getloadavg()],
+                }
             )
-            print(
-                f"--classifier {label}: {lines} predictions in {wall:.1f} s wall, {cpu:.1f} s CPU "
-                f"({lines / wall:.0f} msg/s; load average {load:.1f} before the run, "
-                f"{os.getloadavg()[0]:.1f} after)"
-            )
+    reference = next((r["wall_s"] for r in results if r["classifier"] == "tfidf"), None)
+    for result in results:
+        # times longer than TF-IDF's run in this same process (None without a TF-IDF run)
+        result["ratio_to_tfidf"] = round(result["wall_s"] / reference, 2) if reference else None
+        print(json.dumps(result) if args.json else describe(result))
+    short = [r for r in results if r["predictions"] != rows]
+    if short:
+        raise SystemExit(f"fewer predictions than rows: {short}")
+
+
+def describe(r: dict[str, Any]) -> str:
+    label = (
+        f"auto (the encoder when installed, runtime {r['runtime']})" if r["classifier"] == "auto" else "tfidf"
+    )
+    ratio = f"{r['ratio_to_tfidf']}x TF-IDF's wall time, same run" if r["ratio_to_tfidf"] else "no reference"
+    return (
+        f"--classifier {label}: {r['predictions']} predictions in {r['wall_s']:.1f} s wall, "
+        f"{r['cpu_s']:.1f} s CPU ({r['per_second']:.0f} msg/s; {ratio}; load average "
+        f"{r['load_average_start']} -> {r['load_average_end']})"
+    )
 
 
 if __name__ == "__main__":

@@ -3,22 +3,29 @@
 Prints rows/s for Rapport and the time ratio Rapport / sqlite3 (.import only loads raw text columns:
 it is the floor, not a like-for-like competitor), with the load average (the machine may be shared).
 Every order has its own creation time and total, as in a real export, so parsing caches do not flatter.
-Usage: python benchmarks/bench_shopify_import.py [ROWS] [--repeat N] [--no-sync] [--in-process]
-(--in-process: parse in the importing process instead of a forked one, to see what the second core adds)
+The bulk JSONL sync from the fake shop is printed beside the CSV import's rate of the same run (both
+write orders into SQLite; the sync's lines are customers, orders and line items).
+Usage: python benchmarks/bench_shopify_import.py [ROWS] [--repeat N] [--no-sync] [--in-process] [--smoke]
+    [--json]
+(--in-process: parse in the importing process instead of a forked one, to see what the second core adds;
+--smoke: 2,000 rows, a 200-customer sync; --json: one JSON line)
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
+import json
+import os
 import random
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -132,38 +139,75 @@ def time_bulk_sync(customers: int, db: Path) -> tuple[int, float]:
     return report.lines, elapsed
 
 
-def load_average() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
 def main() -> None:
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    rows = int(args[0]) if args else 200_000
-    repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 1
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rows", nargs="?", type=int, default=200_000, help="rows of the orders export")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--no-sync", action="store_true", help="skip the bulk JSONL sync")
+    parser.add_argument("--in-process", action="store_true", help="parse in the importing process")
+    parser.add_argument("--smoke", action="store_true", help="a tiny run (CI): 2,000 rows, one run")
+    parser.add_argument("--json", action="store_true", help="one JSON line")
+    args = parser.parse_args()
+    if args.smoke:
+        args.rows, args.repeat = 2_000, 1
     if not HEADER.exists() or shutil.which("sqlite3") is None:
         print(f"skipped: needs {HEADER} and the sqlite3 command")
         return
+    figures: dict[str, Any] = {"benchmark": "shopify_import", "load_average_start": load_average()}
+    figures["csv"] = measure_csv(args.rows, args.repeat, in_process=args.in_process, quiet=args.json)
+    if not args.no_sync:
+        with tempfile.TemporaryDirectory() as tmp:
+            lines, seconds = time_bulk_sync(max(100, args.rows // 10), Path(tmp) / "sync.db")
+        figures["sync"] = {
+            "lines": lines,
+            "seconds": round(seconds, 3),
+            "lines_per_s": round(lines / seconds),
+        }
+    figures["load_average_end"] = load_average()
+    if args.json:
+        print(json.dumps(figures))
+        return
+    ratios = figures["csv"]["ratios"]
+    if args.repeat > 1:
+        print(f"ratio rapport/sqlite3: best {min(ratios):.2f}x, median {statistics.median(ratios):.2f}x")
+    if "sync" in figures:
+        sync, csv_rate = figures["sync"], figures["csv"]["rows_per_s"]
+        print(
+            f"bulk JSONL sync: {sync['lines']} lines in {sync['seconds']:.2f} s = {sync['lines_per_s']:,} "
+            f"lines/s ({sync['lines_per_s'] / csv_rate:.2f}x the CSV import's {csv_rate:,} rows/s, same run)"
+        )
+    print(f"load average {figures['load_average_start']} -> {figures['load_average_end']}")
+
+
+def measure_csv(rows: int, repeat: int, *, in_process: bool, quiet: bool) -> dict[str, Any]:
+    """The CSV import of one export `repeat` times, each beside sqlite3's `.import` of the same file."""
     ratios: list[float] = []
+    rates: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         export = Path(tmp) / "orders_export.csv"
         written = write_export(export, rows)
-        print(f"orders export rows: {written}")
+        if not quiet:
+            print(f"orders export rows: {written}")
         for run in range(repeat):
-            ours = time_rapport(export, Path(tmp) / f"rapport{run}.db", in_process="--in-process" in sys.argv)
+            ours = time_rapport(export, Path(tmp) / f"rapport{run}.db", in_process=in_process)
             theirs = time_sqlite_import(export, Path(tmp) / f"raw{run}.db")
             ratios.append(ours / theirs)
-            print(
-                f"run {run + 1}: rapport {written / ours:,.0f} rows/s ({ours:.2f} s), "
-                f"sqlite3 .import {written / theirs:,.0f} rows/s ({theirs:.2f} s), "
-                f"ratio {ours / theirs:.2f}x; load {load_average()}"
-            )
-    if repeat > 1:
-        print(f"ratio rapport/sqlite3: best {min(ratios):.2f}x, median {statistics.median(ratios):.2f}x")
-    if "--no-sync" in sys.argv:
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        lines, seconds = time_bulk_sync(max(100, rows // 10), Path(tmp) / "sync.db")
-    print(f"bulk JSONL sync: {lines} lines in {seconds:.2f} s = {lines / seconds:,.0f} lines/s")
+            rates.append(written / ours)
+            if not quiet:
+                print(
+                    f"run {run + 1}: rapport {written / ours:,.0f} rows/s ({ours:.2f} s), "
+                    f"sqlite3 .import {written / theirs:,.0f} rows/s ({theirs:.2f} s), "
+                    f"ratio {ours / theirs:.2f}x; load {load_average()}"
+                )
+    return {
+        "rows": written,
+        "rows_per_s": round(statistics.median(rates)),
+        "ratios": [round(r, 2) for r in ratios],  # times longer than sqlite3's .import
+    }
+
+
+def load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 if __name__ == "__main__":

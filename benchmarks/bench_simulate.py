@@ -12,7 +12,8 @@ examples/candidate_policy.yaml against the shipped default policy.
 
 Printed with it, measured in the same run: the CPU time the simulation got (on a shared machine the wall
 time also counts waiting for a core), the plain `engine.decide` loop (the policies as loaded, no lean
-rules) on the first 10,000 tickets, the queueing simulation alone, and the load average.
+rules) on the first 10,000 tickets, the queueing simulation alone, the ratio of the simulation's time to
+that plain loop's (extrapolated to both policies over every ticket), and the load average at start and end.
 """
 
 from __future__ import annotations
@@ -152,6 +153,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=None, help="cores for the replay (default: all)")
     args = parser.parse_args()
     count = 2_000 if args.smoke else args.tickets
+    load_start = [round(x, 2) for x in os.getloadavg()]
     current, candidate = default_policy(), load_policy(CANDIDATE)
     tickets = history(count)
 
@@ -180,7 +182,9 @@ def main() -> None:
     simulate_queues(arrivals, result.agents)
     queueing = time.perf_counter() - t0
 
+    extrapolated = plain_per_decision * 2 * count
     figures = {
+        "benchmark": "simulate",
         "tickets": count,
         "simulate_s": round(total, 2),
         # The CPU time this process and its replay processes got: on a shared machine, wall time also
@@ -189,11 +193,14 @@ def main() -> None:
         "processes": args.processes or usable_cores(),
         "per_ticket_us": round(total / count * 1e6, 1),
         "plain_decide_us": round(plain_per_decision * 1e6, 1),
-        "plain_decide_both_policies_extrapolated_s": round(plain_per_decision * 2 * count, 1),
+        "plain_decide_both_policies_extrapolated_s": round(extrapolated, 1),
+        # the whole simulation (both policies, queueing, processes) over the plain single-core loop
+        "ratio": round(total / extrapolated, 2),
         "queueing_one_side_s": round(queueing, 3),
         "changed": result.replay.total.changed,
         "agents": result.agents,
-        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "load_average_start": load_start,
+        "load_average_end": [round(x, 2) for x in os.getloadavg()],
     }
     if args.json:
         print(json.dumps(figures))
@@ -206,11 +213,11 @@ def main() -> None:
     print(
         f"reference, same run: plain engine.decide {figures['plain_decide_us']} µs a decision "
         f"(both policies over {count:,} tickets: ~{figures['plain_decide_both_policies_extrapolated_s']} s); "
-        f"queueing alone, one policy: {queueing:.3f} s"
+        f"queueing alone, one policy: {queueing:.3f} s; simulate = {figures['ratio']}x the plain loop"
     )
     print(
         f"decisions changed: {result.replay.total.changed:,}; agents: {result.agents}; "
-        f"load average: {figures['load_average']}"
+        f"load average: {load_start} -> {figures['load_average_end']}"
     )
 
 

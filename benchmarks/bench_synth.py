@@ -149,11 +149,18 @@ def main() -> None:
     figures["loadavg_after"] = os.getloadavg()
     if args.json:
         print(json.dumps(figures))
-        return
+    else:
+        report(figures)
+    loaded = figures["synth"]["tables"]["customers"]
+    if loaded != store.customers:  # the smoke run in CI (`make bench-smoke`) relies on this check
+        raise SystemExit(f"synth loaded {loaded:,} customers of {store.customers:,}")
+
+
+def report(figures: dict[str, Any]) -> None:
     synth, reference, generate = figures["synth"], figures["reference"], figures["generate"]
     before, after = ([round(x, 2) for x in figures[k]] for k in ("loadavg_before", "loadavg_after"))
     print(
-        f"{figures['backend']}: {store.customers:,} customers, {synth['rows']:,} rows; "
+        f"{figures['backend']}: {figures['customers']:,} customers, {synth['rows']:,} rows; "
         f"load average {before} -> {after}"
     )
     print(f"  generate  {generate['seconds']:8.2f} s  {generate['rows_per_s']:>10,} rows/s")
