@@ -20,7 +20,7 @@ from rapport.domain.errors import InvalidInput
 from rapport.policy import Policy
 from rapport.services.importing.batch import BatchWriter
 from rapport.services.importing.forked import SMALLEST_FORKED_FILE, can_fork, chunks_from_child
-from rapport.services.importing.prepared import Chunk, Wire, read_chunks
+from rapport.services.importing.prepared import Chunk, Prepared, Wire, read_chunks
 from rapport.services.importing.report import ImportReport, KindCounts
 from rapport.services.ingestion.merchant import Merchant, merchant_of
 from rapport.services.ports import UnitOfWorkFactory
@@ -29,6 +29,8 @@ __all__ = ["BATCH_SIZE", "ImportReport", "KindCounts", "fewer_gc_pauses", "impor
 
 # Lines per transaction: larger batches mean fewer commits and fewer per-batch statements and lookups.
 BATCH_SIZE = 10_000
+# Lines per chunk read (and the first batch written): the pipe carries a chunk at a time.
+CHUNK = 1_000
 BINARY_SNIFF = 8192  # bytes looked at to tell a binary file from JSON Lines
 
 
@@ -68,8 +70,11 @@ def import_jsonl(
                 policy=policy,
                 wire=Wire(portable=in_child),
             )
-            with fewer_gc_pauses(), _chunks(lines, currency, batch_size, writer.wire, in_child) as chunks:
-                done = _write(chunks, writer, report, progress)
+            with (
+                fewer_gc_pauses(),
+                _chunks(lines, currency, min(batch_size, CHUNK), writer.wire, in_child) as chunks,
+            ):
+                done = _write(chunks, writer, report, progress, batch_size)
             writer.finish(batch_size)
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot read ({exc.strerror or exc})") from None
@@ -84,15 +89,24 @@ def _write(
     writer: BatchWriter,
     report: ImportReport,
     progress: Callable[[int], object] | None,
+    batch_size: int,
 ) -> int:
+    """Write the good lines `batch_size` at a time. The first batches are smaller (a chunk, then twice
+    as many each time): with a parsing child, the writer starts once a chunk is parsed, not a batch."""
     done = 0
+    batch: list[Prepared] = []
+    target = min(CHUNK, batch_size)
     for chunk in chunks:
         report.lines += chunk.lines
         report.errors.extend(chunk.errors)
-        writer.write(chunk.items)
+        batch.extend(chunk.items)
         done = chunk.position
-        if progress is not None:
-            progress(done)
+        if len(batch) >= target:
+            writer.write(batch)
+            batch, target = [], min(2 * target, batch_size)
+            if progress is not None:
+                progress(done)
+    writer.write(batch)
     return done
 
 
@@ -131,10 +145,13 @@ def fewer_gc_pauses() -> Iterator[None]:
     """Run a bulk load with the cyclic garbage collector mostly out of the way.
 
     An import allocates millions of short-lived objects, none in cycles; with the default threshold the
-    collector runs thousands of times and took a sixth to a third of an import's CPU time.
+    collector runs thousands of times and took a sixth to a third of an import's CPU time. The threshold
+    counts container objects allocated and still alive, not garbage (freed at once by reference
+    counting): for a 117,780-line JSONL import the collections took ~0.25 s of ~4 s at 50,000, ~0.03 s
+    at 200,000.
     """
     before = gc.get_threshold()
-    gc.set_threshold(max(before[0], 50_000), *before[1:])
+    gc.set_threshold(max(before[0], 200_000), *before[1:])
     try:
         yield
     finally:
