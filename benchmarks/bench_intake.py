@@ -27,7 +27,6 @@ import json
 import os
 import resource
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -40,7 +39,7 @@ from typing import Any
 
 import httpx
 from bench_concurrency import free_port, percentile, postgres_schema
-from serving import wait_until_healthy
+from serving import serve_command, wait_until_healthy
 from sqlalchemy import create_engine, text
 
 from rapport.bootstrap import build
@@ -50,10 +49,9 @@ from rapport.demo.synthetic import StoreGenerator
 from rapport.services.access import create_key
 from rapport.services.importing import import_jsonl
 from rapport.services.setup import initialize
-from rapport.understanding.encoder import MODEL_PACKAGE, model_directory
+from rapport.understanding.encoder import model_directory
 
 ROOT = Path(__file__).resolve().parents[1]
-RAPPORT = Path(sys.executable).with_name("rapport")
 BACKLOG = ROOT / "examples" / "backlog.csv"
 TEST_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -115,16 +113,6 @@ def server_env(url: str, workdir: Path) -> dict[str, str]:
         "RAPPORT_POLICY_PATH": str(workdir / "rapport.yaml"),
         "RAPPORT_LLM_BASE_URL": "",
     }
-
-
-def serve_command(port: int, classifier: str) -> list[str]:
-    """`rapport serve`; with `tfidf`, as a deployment without the optional encoder extra (the weights
-    package hidden from the server process), where the packaged TF-IDF model reads the messages."""
-    if classifier == "installed":
-        return [str(RAPPORT), "serve", "--port", str(port)]
-    hide = f"import sys; sys.modules[{MODEL_PACKAGE!r}] = None; "
-    run = f"from rapport.cli.main import app; sys.argv = ['rapport', 'serve', '--port', '{port}']; app()"
-    return [sys.executable, "-c", hide + run]
 
 
 def classifier_in_use(classifier: str) -> str:
