@@ -42,7 +42,7 @@ def note_bulk_write(session: Session, table: str, rows: int) -> None:
 
 def refresh_after_commit(session: Session) -> list[str]:
     """ANALYZE the bulk-written tables that outgrew their statistics; returns their names."""
-    written: Counter[str] = session.info.pop(BULK_ROWS, Counter())
+    written: Counter[str] = +session.info.pop(BULK_ROWS, Counter())  # + drops the tables analyzed already
     bind = session.get_bind()
     if not written or bind.dialect.name != "postgresql" or not isinstance(bind, Engine):
         return []
