@@ -57,8 +57,8 @@ def _same(value: Any) -> Any:
 class Wire:
     """How a prepared line's times and amounts travel: as they are, or as exact text (`portable`).
 
-    The converters are the C functions themselves (no Python frame per value); a value that may be
-    None is converted as `None if v is None else convert(v)`."""
+    Portable, the converters are C functions (no Python frame per value); a value that may be None is
+    converted as `None if v is None else convert(v)`."""
 
     def __init__(self, *, portable: bool) -> None:
         self.portable = portable
