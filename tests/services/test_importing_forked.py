@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from test_importing import customer, lines, order, profile, run, write
 
-from rapport.domain.errors import InvalidInput
+from rapport.domain.errors import InvalidInput, StoreUnavailable
 from rapport.services.importing import forked, prepared
 from rapport.services.importing.lines import parse_line
 from rapport.services.importing.prepared import Wire, customer_of, prepare, record_of
+from rapport.store.database import session_factory
 from rapport.store.unit_of_work import UnitOfWork
 
 needs_fork = pytest.mark.skipif(not forked.can_fork(), reason="needs fork() and two cores")
@@ -96,6 +99,31 @@ def test_a_failure_in_the_parsing_child_is_raised_here_and_nothing_after_it_is_w
         run(uow_factory, path, batch_size=1, parse_in_child=True)
     assert profile(uow_factory, "a@example.com").is_known  # the batch before it was committed
     assert not profile(uow_factory, "b@example.com").is_known
+
+
+class FailingOnThirdCommit(UnitOfWork):
+    """The real unit of work, except that the third commit of the import (its second batch) fails."""
+
+    commits = 0
+
+    def commit(self) -> None:
+        FailingOnThirdCommit.commits += 1
+        if FailingOnThirdCommit.commits == 3:
+            raise StoreUnavailable("the disk is full")
+        super().commit()
+
+
+@needs_fork
+def test_a_store_failure_stops_the_import_and_its_parsing_child(engine: Engine, tmp_path: Path) -> None:
+    sessions = session_factory(engine)
+    FailingOnThirdCommit.commits = 0
+    path = write(tmp_path, lines(*(customer(f"c-{i}", f"p{i}@example.com") for i in range(5_000))))
+    with pytest.raises(StoreUnavailable, match="the disk is full"):
+        run(lambda **_: FailingOnThirdCommit(sessions), path, batch_size=1, parse_in_child=True)
+    assert multiprocessing.active_children() == []  # the child was stopped and reaped
+    factory = lambda **_: UnitOfWork(sessions)  # noqa: E731 - the plain unit of work, to look
+    assert profile(factory, "p0@example.com").is_known  # type: ignore[arg-type]
+    assert not profile(factory, "p1@example.com").is_known  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
