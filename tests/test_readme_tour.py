@@ -9,7 +9,8 @@ and model lines of the next block, which also use examples/, are run too.
 
 The support desk's block runs too, line by line in bash: its CLI lines as written, its `rapport serve ... &`
 on a free loopback port, and its curl lines against that server (`localhost:8000` becomes the port; `$KEY`,
-`$ANA` and `$ID` are what the block's own assignments printed). `rapport demo --serve` serves until stopped:
+`$ANA` and `$ID` are what the block's own assignments printed; its `rapport` lines but `serve` find a
+`rapport` that forks them after the CLI's imports). `rapport demo --serve` serves until stopped:
 tests/demo/test_demo_desk.py runs it with the server call replaced.
 """
 
@@ -392,9 +393,10 @@ def test_the_readme_desk_runs_as_written(tmp_path: Path) -> None:
         "COLUMNS": "120",
         "NO_COLOR": "1",
     }
-    bash("rapport init", cwd=tmp_path, env=env)
+    bash("rapport init", cwd=tmp_path, env=env)  # the installed script, as are `rapport serve`'s lines
     port = free_port()
     with contextlib.ExitStack() as stack:
+        forked = stack.enter_context(ForkedRapport(cwd=tmp_path, env=env))
         for line in desk_lines():
             command = line.replace("localhost:8000", f"127.0.0.1:{port}")
             if line.startswith("rapport serve"):
@@ -402,7 +404,9 @@ def test_the_readme_desk_runs_as_written(tmp_path: Path) -> None:
                 continue
             check = desk_expectation(line)
             assigned = ASSIGNMENT.match(command)
-            out = bash(assigned.group(2) if assigned else command, cwd=tmp_path, env=env)
+            # the other CLI lines find a `rapport` that forks the command after the CLI's imports
+            forking = {**env, "PATH": f"{forked.bin_dir}{os.pathsep}{env['PATH']}"}
+            out = bash(assigned.group(2) if assigned else command, cwd=tmp_path, env=forking)
             check(out)
             if assigned:
                 env[assigned.group(1)] = out.strip()
