@@ -1,5 +1,5 @@
-"""The README's two-minute tour works as written: every command of its code block, run through the real
-`rapport` executable on the files in examples/, in an empty directory with its own SQLite database.
+"""The README's two-minute tour works as written: every command of its code block, each in a `rapport`
+process of its own on the files in examples/, in an empty directory with its own SQLite database.
 
 The commands are read from README.md itself (not copied here), so the README cannot drift from what works.
 The first runs through the installed script; the others each in a process of their own forked after the
