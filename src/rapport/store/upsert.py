@@ -7,9 +7,10 @@ processors applied. Skipping SQLAlchemy's per-row parameter machinery is what ma
 
 PostgreSQL: the rows are `COPY`'d into a temporary staging table of the target's columns (dropped at
 commit), then ONE `INSERT ... SELECT ... ON CONFLICT DO UPDATE ... RETURNING` writes them all and says
-each row's id and whether it was inserted (`xmax = 0`: the row version has never been updated or
-locked). Row by row, even pipelined, the server ran one statement per row (index probes, foreign key
-checks, a plan each) and imports were ~100x slower than `COPY` of the same file.
+each row's id and whether it was inserted (`xmax = 0`: a row this statement inserted; the version an
+ON CONFLICT update writes carries the updating transaction's lock in xmax). That replaces a lookup of
+the ids before and after the write and one INSERT per row (pipelined, still a statement each on the
+server), with which imports ran 90-270x slower than `COPY` of the same file.
 """
 
 from __future__ import annotations
