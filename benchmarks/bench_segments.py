@@ -30,7 +30,8 @@ The issue's target (<= 3 s over 1M) is not met on either backend: the orders agg
 fulfillment_status, total) took that aggregate from 2.85 to 1.92 s on SQLite 1M (not added: a migration).
 
 Run: .venv/bin/python benchmarks/bench_segments.py [--customers 100000] [--orders-per-customer 4.5]
-     [--sample 1000] [--database PG_URL] [--store FILE.db (kept, reused if present)] [--smoke] [--json]
+     [--sample 1000] [--database PG_URL [--schema NAME (kept, reused if built)]]
+     [--store FILE.db (kept, reused if present)] [--smoke] [--json]
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ from pathlib import Path
 from typing import Any
 
 from bench_concurrency import postgres_schema
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from rapport.policy import Policy, Segment, default_policy
 from rapport.services.segments import count_segments, translated_rules
@@ -172,6 +174,12 @@ def measure(engine: Engine, merchant_id: int, customers: int, *, sample: int, sm
 @contextlib.contextmanager
 def _database(args: argparse.Namespace) -> Iterator[tuple[Engine, bool]]:
     """The engine to measure on, and whether its store still has to be built."""
+    if args.database and args.schema:
+        engine = make_engine(_kept_schema(args.database, args.schema))
+        upgrade(engine)
+        yield engine, not _has_bench_merchant(engine)
+        engine.dispose()
+        return
     if args.database:
         with postgres_schema(args.database) as url:  # a fresh schema, dropped afterwards
             engine = make_engine(url)
@@ -193,6 +201,24 @@ def _database(args: argparse.Namespace) -> Iterator[tuple[Engine, bool]]:
         engine.dispose()
 
 
+def _kept_schema(url: str, schema: str) -> str:
+    """A URL on the server at `url` that uses `schema`, created when missing and kept afterwards."""
+    if not schema.isidentifier():
+        raise SystemExit(f"--schema {schema!r}: a schema name is letters, digits and underscores")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    admin.dispose()
+    options = {"options": f"-csearch_path={schema}"}
+    return make_url(url).update_query_dict(options).render_as_string(hide_password=False)
+
+
+def _has_bench_merchant(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        found = connection.execute(select(Merchant.id).where(Merchant.slug == "bench")).first()
+    return found is not None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
@@ -201,6 +227,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--database", help="a PostgreSQL server URL: the store is built in a fresh schema")
     parser.add_argument("--store", help="an SQLite file kept between runs (built when missing)")
+    parser.add_argument(
+        "--schema", help="with --database: a schema kept between runs (built when it has no store yet)"
+    )
     parser.add_argument("--smoke", action="store_true", help="2,000 customers; also checks both paths agree")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
