@@ -3,13 +3,14 @@ idempotent retry, and a ticket that needs a senior (or a manager) from the start
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
 
-from desk_builders import DANA, LENA, NOW, Desk
+from desk_builders import DANA, LENA, NOW, DamagedReader, Desk
 
 from rapport.domain.decision import EscalationLevel
 from rapport.domain.desk import TicketStatus
-from rapport.services.desk.intake import IntakeOutcome
+from rapport.drafting.template_drafter import TemplateDrafter
+from rapport.services.desk.intake import IntakeOutcome, IntakeResult, TicketIntake, take_in
 from rapport.services.desk.lifecycle import claim, reply, show
 
 
@@ -130,3 +131,48 @@ def test_tickets_of_two_customers_are_two_tickets(desk: Desk) -> None:
     a = desk.post(email=LENA).view.ticket.id
     b = desk.post(email="sam.ortiz@example.com").view.ticket.id
     assert a != b
+
+
+# -- the answer is built from what was written, not read back: it must equal what reading it gives ---------
+
+
+def assert_answer_is_the_stored_ticket(desk: Desk, result: IntakeResult) -> None:
+    stored = show(desk.uow_factory, tenant=desk.tenant, ticket_id=result.view.ticket.id, now=NOW)
+    assert result.view == stored
+
+
+def test_a_new_guest_tickets_answer_equals_the_ticket_read_back(desk: Desk) -> None:
+    assert_answer_is_the_stored_ticket(desk, desk.post())
+
+
+def test_a_known_customers_ticket_about_their_order_answers_with_the_order_as_stored(desk: Desk) -> None:
+    with desk.uow_factory() as uow:
+        (order,) = uow.profiles.get_profile(
+            merchant_id=desk.tenant.merchant.id, email=DANA, now=NOW
+        ).recent_orders
+    result = desk.post(email=DANA, order=order.name)
+    assert result.view.ticket.order_name == order.name
+    assert result.view.ticket.customer_id is not None
+    assert_answer_is_the_stored_ticket(desk, result)
+
+
+def test_an_escalated_tickets_answer_equals_the_ticket_read_back(desk: Desk) -> None:
+    result = desk.post(
+        body="The bowl arrived chipped. My lawyer will hear about this.", idempotency_key="k-9"
+    )
+    assert result.view.ticket.status is TicketStatus.ESCALATED
+    assert_answer_is_the_stored_ticket(desk, result)
+
+
+def test_a_message_sent_with_another_utc_offset_answers_in_utc_as_stored(desk: Desk) -> None:
+    paris = NOW.astimezone(timezone(timedelta(hours=1)))
+    result = take_in(
+        desk.uow_factory,
+        tenant=desk.tenant,
+        actor=desk.machine,
+        classifier=DamagedReader(),
+        drafter=TemplateDrafter(),
+        intake=TicketIntake(email=LENA, body="It arrived chipped.", now=paris),
+    )
+    assert result.view.ticket.received_at.utcoffset() == timedelta(0)
+    assert_answer_is_the_stored_ticket(desk, result)

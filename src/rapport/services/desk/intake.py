@@ -5,17 +5,20 @@ the same idempotency key) nothing at all."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from rapport.domain import Decision
 from rapport.domain.decision import EscalationLevel
 from rapport.domain.desk import ESCALATION_QUEUES, Actor, TicketStatus
+from rapport.domain.desk_records import DeskEvent, DeskMessage
 from rapport.domain.errors import InvalidInput, RecordRefused
 from rapport.drafting import Draft, Drafter
 from rapport.policy import Policy
+from rapport.schemas import StoredDecision
 from rapport.services.desk.lifecycle import DRAFT, LEVELS, TicketView, customer_wrote, view_of
+from rapport.services.desk.queues import sla_state
 from rapport.services.follow_ups.scheduling import cancel_on_customer_message
 from rapport.services.ports import UnitOfWork, UnitOfWorkFactory
 from rapport.services.tenancy import Tenant
@@ -127,7 +130,7 @@ def _store(
             view = view_of(uow, merchant_id, open_id, intake.now)
         else:
             outcome = IntakeOutcome.CREATED
-            view = view_of(uow, merchant_id, _create(uow, tenant, actor, intake, triaged, draft), intake.now)
+            view = _create(uow, tenant, actor, intake, triaged, draft)
         uow.commit()
     return IntakeResult(outcome, view)
 
@@ -156,11 +159,14 @@ def _append(
 
 def _create(
     uow: UnitOfWork, tenant: Tenant, actor: Actor, intake: TicketIntake, triaged: TriageResult, draft: Draft
-) -> int:
+) -> TicketView:
+    """Store the new ticket, its two messages and its `created` event; the view of what was written
+    (built from the values and the ids the INSERTs returned, not read back)."""
     merchant_id = tenant.merchant.id
     decision = triaged.decision
+    now = intake.now.astimezone(UTC)  # as the store gives it back
     status, queue, claim_level = starting_point(tenant.policy, decision)
-    ticket_id = uow.desk.create(
+    ticket = uow.desk.create(
         merchant_id=merchant_id,
         ticket=triaged.ticket,
         decision=decision,
@@ -172,33 +178,66 @@ def _create(
         claim_level=claim_level,
         idempotency_key=intake.idempotency_key,
     )
-    uow.desk.add_message(
-        merchant_id=merchant_id, ticket_id=ticket_id, author="customer", body=intake.body, now=intake.now
+    message = DeskMessage(
+        id=uow.desk.add_message(
+            merchant_id=merchant_id, ticket_id=ticket.id, author="customer", body=intake.body, now=now
+        ),
+        author="customer",
+        user_id=None,
+        body=intake.body,
+        created_at=now,
     )
-    uow.desk.add_message(
-        merchant_id=merchant_id,
-        ticket_id=ticket_id,
+    facts = _draft_facts(draft)
+    kept_draft = DeskMessage(
+        id=uow.desk.add_message(
+            merchant_id=merchant_id,
+            ticket_id=ticket.id,
+            author=DRAFT,
+            body=draft.body_text,
+            now=now,
+            draft_source=draft.drafter,
+            guardrails=facts,
+        ),
         author=DRAFT,
+        user_id=None,
         body=draft.body_text,
-        now=intake.now,
+        created_at=now,
         draft_source=draft.drafter,
-        guardrails=_draft_facts(draft),
+        guardrails=facts,
     )
     detail: dict[str, Any] = {"queue": queue, "priority": decision.priority, "segment": decision.segment}
     if status is TicketStatus.ESCALATED:
         detail["reason"] = f"the message needs a {claim_level.value} from the start"
         detail["level"] = claim_level.value
-    uow.desk.add_event(
+    event_id = uow.desk.add_event(
         merchant_id=merchant_id,
-        ticket_id=ticket_id,
+        ticket_id=ticket.id,
         kind="created",
-        at=intake.now,
+        at=now,
         actor=actor,
         from_status=None,
         to_status=status,
         detail=detail,
     )
-    return ticket_id
+    created = DeskEvent(
+        id=event_id,
+        at=now,
+        kind="created",
+        from_status=None,
+        to_status=status,
+        actor_user_id=actor.user_id,
+        actor_key_id=actor.key_id,
+        actor_label=actor.label or actor.role.value,
+        detail=detail,
+    )
+    return TicketView(
+        ticket=ticket,
+        sla=sla_state(ticket, now),
+        decision=StoredDecision.read(StoredDecision.from_domain(decision).model_dump(mode="json")),
+        draft=kept_draft,
+        messages=[message],
+        events=[created],
+    )
 
 
 def _draft_facts(draft: Draft) -> dict[str, Any]:

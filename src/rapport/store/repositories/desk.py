@@ -9,10 +9,10 @@ began with `BEGIN IMMEDIATE` and no other writer runs between the pick and the g
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from rapport.domain import CustomerProfile, Decision, EscalationLevel, Ticket
@@ -20,11 +20,40 @@ from rapport.domain.desk import Actor, TicketStatus
 from rapport.domain.desk_records import DeskEvent, DeskMessage, DeskTicket, QueueCount
 from rapport.engine.sla import SlaClock
 from rapport.schemas import StoredDecision
-from rapport.store.models import DecisionRecord, Order, TicketEvent, TicketMessage, TicketRecord, User
+from rapport.store.models import (
+    DecisionRecord,
+    Order,
+    TicketEvent,
+    TicketMessage,
+    TicketRecord,
+    User,
+    table_of,
+)
 from rapport.store.repositories.customers import normalize_email
 from rapport.store.repositories.tickets import TicketRepository
 
 Cursor = tuple[int, datetime, int]  # (priority, first_response_due, id) of the last ticket of a page
+
+
+_MESSAGE_INSERT = insert(table_of(TicketMessage)).returning(table_of(TicketMessage).c.id)
+_EVENT_INSERT = insert(table_of(TicketEvent)).returning(table_of(TicketEvent).c.id)
+
+
+# The intake's lookups, built once: every message runs them, and building the expression each time cost
+# more than running it.
+_BY_IDEMPOTENCY_KEY = select(TicketRecord.id).where(
+    TicketRecord.merchant_id == bindparam("merchant_id"), TicketRecord.idempotency_key == bindparam("key")
+)
+_UNRESOLVED_FOR_EMAIL = (
+    select(TicketRecord.id)
+    .where(
+        TicketRecord.merchant_id == bindparam("merchant_id"),
+        TicketRecord.email == bindparam("email"),
+        TicketRecord.status != TicketStatus.RESOLVED.value,
+    )
+    .order_by(TicketRecord.received_at.desc(), TicketRecord.id.desc())
+    .limit(1)
+)
 
 
 class DeskRepository:
@@ -46,25 +75,63 @@ class DeskRepository:
         queue: str,
         claim_level: EscalationLevel,
         idempotency_key: str | None,
-    ) -> int:
-        """Store a new desk ticket with its decision (the tickets repository writes both rows)."""
-        ticket_id = TicketRepository(self.session).record(
-            merchant_id=merchant_id, ticket=ticket, decision=decision, profile=profile
+    ) -> DeskTicket:
+        """Store a new desk ticket with its decision (the tickets repository writes both rows, desk
+        columns included); the ticket as stored, built from what was written and the ids the INSERT
+        returned (reading it back would cost a statement for nothing)."""
+        at = ticket.received_at.astimezone(UTC)
+        due = decision.first_response_due.astimezone(UTC)
+        stored = TicketRepository(self.session).write(
+            merchant_id=merchant_id,
+            ticket=ticket,
+            decision=decision,
+            profile=profile,
+            desk={
+                "subject": subject,
+                "customer_name": customer_name,
+                "status": status.value,
+                "queue": queue,
+                "priority": decision.priority,
+                "escalation_level": decision.escalation_level.value,
+                "claim_level": claim_level.value,
+                "first_response_due": due,
+                "updated_at": at,
+                "idempotency_key": idempotency_key,
+            },
         )
-        row = self.session.get(TicketRecord, ticket_id)  # in the identity map: no query
-        assert row is not None
-        row.subject = subject
-        row.customer_name = customer_name
-        row.status = status.value
-        row.queue = queue
-        row.priority = decision.priority
-        row.escalation_level = decision.escalation_level.value
-        row.claim_level = claim_level.value
-        row.first_response_due = decision.first_response_due
-        row.updated_at = ticket.received_at
-        row.idempotency_key = idempotency_key
-        self.session.flush()
-        return ticket_id
+        order = ticket.order if stored.order_id is not None else None
+        return DeskTicket(
+            id=stored.id,
+            merchant_id=merchant_id,
+            email=normalize_email(ticket.email),
+            customer_name=customer_name,
+            subject=subject,
+            channel=ticket.channel,
+            intent=ticket.intent.value,
+            status=status,
+            queue=queue,
+            home_queue=decision.queue,
+            segment=decision.segment,
+            priority=decision.priority,
+            escalation_level=decision.escalation_level,
+            claim_level=claim_level,
+            assignee_id=None,
+            assignee_label=None,
+            received_at=at,
+            first_response_due=due,
+            first_responded_at=None,
+            sla_paused_since=None,
+            sla_paused_seconds=0,
+            claimed_at=None,
+            resolved_at=None,
+            updated_at=at,
+            idempotency_key=idempotency_key,
+            customer_id=stored.customer_id,
+            order_id=stored.order_id,
+            order_name=order.name if order else None,
+            order_total=order.total if order else None,
+            order_currency=order.currency if order else None,
+        )
 
     def change(
         self, *, merchant_id: int, ticket_id: int, expected: TicketStatus, values: Mapping[str, Any]
@@ -99,19 +166,18 @@ class DeskRepository:
         draft_source: str | None = None,
         guardrails: dict[str, Any] | None = None,
     ) -> int:
-        row = TicketMessage(
-            merchant_id=merchant_id,
-            ticket_id=ticket_id,
-            author=author,
-            user_id=user_id,
-            body=body,
-            created_at=now,
-            draft_source=draft_source,
-            guardrails=guardrails,
-        )
-        self.session.add(row)
-        self.session.flush()
-        return row.id
+        values = {
+            "merchant_id": merchant_id,
+            "ticket_id": ticket_id,
+            "author": author,
+            "user_id": user_id,
+            "body": body,
+            "created_at": now,
+            "draft_source": draft_source,
+            "guardrails": guardrails,
+        }
+        # Core, not the ORM: one INSERT ... RETURNING, without a unit-of-work flush around it.
+        return int(self.session.execute(_MESSAGE_INSERT, values).scalar_one())
 
     def add_event(
         self,
@@ -125,21 +191,19 @@ class DeskRepository:
         to_status: TicketStatus | None,
         detail: dict[str, Any] | None = None,
     ) -> int:
-        row = TicketEvent(
-            merchant_id=merchant_id,
-            ticket_id=ticket_id,
-            at=at,
-            kind=kind,
-            from_status=None if from_status is None else from_status.value,
-            to_status=None if to_status is None else to_status.value,
-            actor_user_id=actor.user_id,
-            actor_key_id=actor.key_id,
-            actor_label=actor.label or actor.role.value,
-            detail=detail,
-        )
-        self.session.add(row)
-        self.session.flush()
-        return row.id
+        values = {
+            "merchant_id": merchant_id,
+            "ticket_id": ticket_id,
+            "at": at,
+            "kind": kind,
+            "from_status": None if from_status is None else from_status.value,
+            "to_status": None if to_status is None else to_status.value,
+            "actor_user_id": actor.user_id,
+            "actor_key_id": actor.key_id,
+            "actor_label": actor.label or actor.role.value,
+            "detail": detail,
+        }
+        return int(self.session.execute(_EVENT_INSERT, values).scalar_one())
 
     # -- claims ---------------------------------------------------------------------------------------
 
@@ -181,24 +245,15 @@ class DeskRepository:
         return None if row is None else _desk_ticket(row)
 
     def find_by_idempotency_key(self, *, merchant_id: int, key: str) -> int | None:
-        return self.session.execute(
-            select(TicketRecord.id).where(
-                TicketRecord.merchant_id == merchant_id, TicketRecord.idempotency_key == key
-            )
-        ).scalar_one_or_none()
+        found = self.session.execute(_BY_IDEMPOTENCY_KEY, {"merchant_id": merchant_id, "key": key})
+        return found.scalar_one_or_none()
 
     def find_unresolved_for_email(self, *, merchant_id: int, email: str) -> int | None:
         """The customer's newest ticket that is not resolved (a new message appends to it)."""
-        return self.session.execute(
-            select(TicketRecord.id)
-            .where(
-                TicketRecord.merchant_id == merchant_id,
-                TicketRecord.email == normalize_email(email),
-                TicketRecord.status != TicketStatus.RESOLVED.value,
-            )
-            .order_by(TicketRecord.received_at.desc(), TicketRecord.id.desc())
-            .limit(1)
-        ).scalar_one_or_none()
+        found = self.session.execute(
+            _UNRESOLVED_FOR_EMAIL, {"merchant_id": merchant_id, "email": normalize_email(email)}
+        )
+        return found.scalar_one_or_none()
 
     def decision(self, *, merchant_id: int, ticket_id: int) -> StoredDecision | None:
         stored = self.session.execute(

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, Table, bindparam, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.elements import BindParameter
 
 from rapport.domain import CustomerProfile, Decision, Ticket
 from rapport.schemas import StoredDecision
-from rapport.store.models import Customer, DecisionRecord, Order, TicketRecord
+from rapport.store.models import Customer, DecisionRecord, Order, TicketRecord, table_of
 from rapport.store.repositories.customers import normalize_email
 
 
@@ -35,39 +39,59 @@ class TicketRepository:
     def record(
         self, *, merchant_id: int, ticket: Ticket, decision: Decision, profile: CustomerProfile | None = None
     ) -> int:
-        """Store the ticket and its decision; returns the ticket's row id.
+        """Store the ticket and its decision; returns the ticket's row id."""
+        return self.write(merchant_id=merchant_id, ticket=ticket, decision=decision, profile=profile).id
+
+    def write(
+        self,
+        *,
+        merchant_id: int,
+        ticket: Ticket,
+        decision: Decision,
+        profile: CustomerProfile | None = None,
+        desk: Mapping[str, Any] | None = None,
+    ) -> StoredTicket:
+        """Store the ticket and its decision; the ticket's row id with the row ids it was linked to.
 
         The ticket is linked to the customer with its e-mail and to its order, when the store knows them:
         both row ids are looked up inside the INSERT itself, and not at all for a guest or no order.
+        `desk` holds the desk's columns of a new desk ticket (queue, status, ...), written in the same
+        INSERT. PostgreSQL writes both rows in one statement (the decision's INSERT reads the ticket's
+        RETURNING in a CTE); SQLite, which has no INSERT in a CTE, in two.
         """
         known = profile is None or profile.is_known
-        row = TicketRecord(
-            merchant_id=merchant_id,
-            customer_id=self._customer_id(merchant_id, ticket.email) if known else None,
-            email=normalize_email(ticket.email),
-            message=ticket.message,
-            received_at=ticket.received_at,
-            channel=ticket.channel,
-            intent=ticket.intent.value,
-            order_id=self._order_id(merchant_id, ticket.order.id if ticket.order else None),
-        )
-        self.session.add(row)
-        self.session.flush()
-        self.session.add(
-            DecisionRecord(
-                merchant_id=merchant_id,
-                ticket_id=row.id,
-                created_at=ticket.received_at,
-                segment=decision.segment,
-                queue=decision.queue,
-                priority=decision.priority,
-                offer=decision.resolution.offer.value,
-                amount=decision.resolution.amount,
-                decision_json=StoredDecision.from_domain(decision).model_dump(mode="json"),
+        order_external_id = ticket.order.id if ticket.order else None
+        values: dict[str, Any] = {
+            "merchant_id": merchant_id,
+            "email": normalize_email(ticket.email),
+            "message": ticket.message,
+            "received_at": ticket.received_at,
+            "channel": ticket.channel,
+            "intent": ticket.intent.value,
+            **(desk or {}),
+        }
+        if order_external_id is not None:
+            values["order_external_id"] = order_external_id
+        decision_values = {
+            "created_at": ticket.received_at,
+            "segment": decision.segment,
+            "queue": decision.queue,
+            "priority": decision.priority,
+            "offer": decision.resolution.offer.value,
+            "amount": decision.resolution.amount,
+            "decision_json": StoredDecision.from_domain(decision).model_dump(mode="json"),
+        }
+        shape = _Shape(known=known, has_order=order_external_id is not None, desk=tuple(sorted(desk or ())))
+        params = {_param(name): value for name, value in values.items()}
+        if self.session.get_bind().dialect.name == "postgresql":
+            both = params | {_param(name, _DECISIONS): value for name, value in decision_values.items()}
+            row = self.session.execute(_both_in_one(shape), both).one()
+        else:
+            row = self.session.execute(_ticket_insert(shape), params).one()
+            self.session.execute(
+                _decision_insert(), decision_values | {"merchant_id": merchant_id, "ticket_id": row.id}
             )
-        )
-        self.session.flush()
-        return row.id
+        return StoredTicket(id=row.id, customer_id=row.customer_id, order_id=row.order_id)
 
     def for_email(self, *, merchant_id: int, email: str) -> list[RecordedTicket]:
         """The merchant's tickets from this e-mail, newest first, with their decisions."""
@@ -91,19 +115,84 @@ class TicketRepository:
             for t, decision, order_name in self.session.execute(query)
         ]
 
-    def _customer_id(self, merchant_id: int, email: str) -> Any:
-        # A scalar subquery: SQLAlchemy embeds it in the INSERT, so linking costs no round trip.
-        return (
-            select(Customer.id)
-            .where(Customer.merchant_id == merchant_id, Customer.email == normalize_email(email))
-            .scalar_subquery()
-        )
 
-    def _order_id(self, merchant_id: int, external_id: str | None) -> Any:
-        if external_id is None:
-            return None
-        return (
-            select(Order.id)
-            .where(Order.merchant_id == merchant_id, Order.external_id == external_id)
+@dataclass(frozen=True, slots=True)
+class StoredTicket:
+    """A ticket just written: its row id and the customer and order rows it was linked to (if any)."""
+
+    id: int
+    customer_id: int | None
+    order_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What varies between ticket INSERTs: whether the customer and an order are looked up, which desk
+    columns are written. Each shape's statement is built once and its compiled form cached."""
+
+    known: bool
+    has_order: bool
+    desk: tuple[str, ...]
+
+
+_TICKETS = table_of(TicketRecord)
+_DECISIONS = table_of(DecisionRecord)
+_DECISION_COLUMNS = ("created_at", "segment", "queue", "priority", "offer", "amount", "decision_json")
+
+
+@lru_cache(maxsize=64)
+def _ticket_insert(shape: _Shape) -> Insert:
+    columns = ("merchant_id", "email", "message", "received_at", "channel", "intent", *shape.desk)
+    values: dict[str, Any] = {name: _bound(_TICKETS, name) for name in columns}
+    if shape.known:
+        # A scalar subquery: embedded in the INSERT, so linking costs no round trip.
+        values["customer_id"] = (
+            select(Customer.id)
+            .where(Customer.merchant_id == values["merchant_id"], Customer.email == values["email"])
             .scalar_subquery()
         )
+    if shape.has_order:
+        external_id = bindparam(_param("order_external_id"), type_=Order.external_id.type)
+        values["order_id"] = (
+            select(Order.id)
+            .where(Order.merchant_id == values["merchant_id"], Order.external_id == external_id)
+            .scalar_subquery()
+        )
+    return (
+        insert(_TICKETS).values(values).returning(_TICKETS.c.id, _TICKETS.c.customer_id, _TICKETS.c.order_id)
+    )
+
+
+def _param(column: str, table: Table = _TICKETS) -> str:
+    # Not the column's own name (SQLAlchemy reserves that for the VALUES clause it builds itself), and
+    # one prefix per table: the ticket and its decision both have a queue and a priority, not always equal.
+    return f"{table.name}_{column}"
+
+
+def _bound(table: Table, column: str) -> BindParameter[Any]:
+    return bindparam(_param(column, table), type_=table.c[column].type)
+
+
+@lru_cache(maxsize=1)
+def _decision_insert() -> Insert:
+    return insert(_DECISIONS)
+
+
+@lru_cache(maxsize=64)
+def _both_in_one(shape: _Shape) -> Select[tuple[int, int | None, int | None]]:
+    """PostgreSQL: `WITH t AS (INSERT INTO tickets ... RETURNING ...), d AS (INSERT INTO decisions
+    SELECT ... FROM t) SELECT ... FROM t` — the ticket and its decision in one statement, one round trip."""
+    ticket = _ticket_insert(shape).cte("new_ticket")
+    decision = (
+        insert(_DECISIONS)
+        .from_select(
+            ["ticket_id", "merchant_id", *_DECISION_COLUMNS],
+            select(
+                ticket.c.id,
+                _bound(_TICKETS, "merchant_id"),
+                *(_bound(_DECISIONS, name) for name in _DECISION_COLUMNS),
+            ),
+        )
+        .cte("new_decision")
+    )
+    return select(ticket.c.id, ticket.c.customer_id, ticket.c.order_id).add_cte(decision)
