@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,7 @@ from rapport.store.models import Merchant as MerchantModel
 from rapport.store.upsert import domain_errors
 
 _COLUMNS = (MerchantModel.id, MerchantModel.slug, MerchantModel.currency, MerchantModel.shop_domain)
+_BY_ID = select(*_COLUMNS).where(MerchantModel.id == bindparam("merchant_id"))  # every request: built once
 
 
 def _merchant(row: Any) -> Merchant:
@@ -31,7 +32,7 @@ class MerchantRepository:
 
     def get(self, merchant_id: int) -> Merchant | None:
         """The merchant with this row id, if it exists."""
-        row = self.session.execute(select(*_COLUMNS).where(MerchantModel.id == merchant_id)).first()
+        row = self.session.execute(_BY_ID, {"merchant_id": merchant_id}).first()
         return None if row is None else _merchant(row)
 
     def find_by_shop_domain(self, shop_domain: str) -> Merchant | None:

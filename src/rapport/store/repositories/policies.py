@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from rapport.domain.policy_version import PolicyVersionInfo, StoredPolicy
 from rapport.store.models import PolicyVersion
+
+# Every request checks it before reusing its parsed policy: built once.
+_NEWEST_VERSION = select(func.max(PolicyVersion.version)).where(
+    PolicyVersion.merchant_id == bindparam("merchant_id")
+)
 
 
 class PolicyVersionRepository:
@@ -27,9 +32,7 @@ class PolicyVersionRepository:
 
     def current_version(self, *, merchant_id: int) -> int | None:
         """Only the newest version's number: what a process checks before reusing a parsed policy."""
-        return self.session.execute(
-            select(func.max(PolicyVersion.version)).where(PolicyVersion.merchant_id == merchant_id)
-        ).scalar_one_or_none()
+        return self.session.execute(_NEWEST_VERSION, {"merchant_id": merchant_id}).scalar_one_or_none()
 
     def get(self, *, merchant_id: int, version: int) -> StoredPolicy | None:
         row = self.session.execute(
