@@ -8,7 +8,7 @@ from test_engine_invariants import customers, policies, tickets
 
 from rapport.domain import CustomerProfile, Intent, Ticket
 from rapport.engine import decide
-from rapport.engine.lean_rules import LeanExpression, lean, lean_policy
+from rapport.engine.lean_rules import LeanExpression, lean, lean_policy, lean_policy_of
 from rapport.policy import Policy, default_policy
 from rapport.policy.expressions import compile_expression
 
@@ -62,3 +62,15 @@ def test_the_same_ticket_twice_is_decided_the_same_with_the_results_remembered()
     first, second = decide(ticket, customer, policy, NOW), decide(ticket, customer, policy, NOW)
     assert first == second
     assert str(first.resolution.amount) == "6.40"
+
+
+def test_a_policy_is_made_lean_once_and_its_lean_copy_reused() -> None:
+    policy = default_policy()
+    first = lean_policy_of(policy)
+    assert lean_policy_of(policy) is first
+    assert isinstance(first.segments[0].when, LeanExpression)
+
+
+def test_another_policy_object_gets_its_own_lean_copy_even_when_equal() -> None:
+    one, other = default_policy(), default_policy()
+    assert lean_policy_of(one) is not lean_policy_of(other)

@@ -22,6 +22,11 @@ from rapport.policy.schema import Policy, ResolutionRule
 
 # Results remembered per expression, keyed by the values of the facts it reads (CEL is pure).
 MAX_REMEMBERED = 100_000
+_NOT_REMEMBERED = object()
+# The lean copies of the policies in use, by identity (a policy is not hashable); each entry keeps its
+# policy alive, so an id is never reused while its entry exists.
+_LEAN_POLICIES: dict[int, tuple[Policy, Policy]] = {}
+MAX_LEAN_POLICIES = 64
 _STRING_LITERAL = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
 # A fact variable not followed by `.field`: the rule may read any of its facts.
 _WHOLE_VARIABLE = re.compile(r"(?<![.\w])(customer|order|ticket)\b(?!\s*\.\s*[A-Za-z_])")
@@ -45,8 +50,11 @@ class LeanExpression(Expression):
             return self.program.execute(context)  # it fails, or reads, exactly as it did
         key = tuple(map(_key_part, values))
         known = self.known
-        if key in known:
-            return known[key]
+        # One lookup, not `in` then `[]`: a server's threads share this memo, and another thread may
+        # clear it between the two (a KeyError here would read as the rule failing).
+        remembered = known.get(key, _NOT_REMEMBERED)
+        if remembered is not _NOT_REMEMBERED:
+            return remembered
         result: object = self.program.execute(_context_of(reads, values))
         if len(known) >= MAX_REMEMBERED:
             known.clear()
@@ -103,6 +111,20 @@ def lean_policy(policy: Policy) -> Policy:
         intent: [_lean_rule(rule) for rule in rules] for intent, rules in policy.resolutions.items()
     }
     return policy.model_copy(update={"segments": segments, "resolutions": resolutions})
+
+
+def lean_policy_of(policy: Policy) -> Policy:
+    """`lean_policy(policy)`, made once per policy object: a server decides every ticket of a merchant
+    with the same policy object (services.tenancy caches it per version), so its rules' memos carry
+    over from ticket to ticket."""
+    entry = _LEAN_POLICIES.get(id(policy))
+    if entry is not None and entry[0] is policy:
+        return entry[1]
+    made = lean_policy(policy)
+    if len(_LEAN_POLICIES) >= MAX_LEAN_POLICIES:
+        _LEAN_POLICIES.clear()
+    _LEAN_POLICIES[id(policy)] = (policy, made)
+    return made
 
 
 def _lean_rule(rule: ResolutionRule) -> ResolutionRule:

@@ -8,6 +8,7 @@ from datetime import datetime
 from rapport.domain import CustomerProfile, Decision, Intent, IntentReading, OrderSummary, Ticket
 from rapport.domain.errors import UnknownIntent, UnknownOrder
 from rapport.engine import decide
+from rapport.engine.lean_rules import lean_policy_of
 from rapport.policy import Policy
 from rapport.services.merchants import MerchantContext
 from rapport.services.ports import UnitOfWork, UnitOfWorkFactory
@@ -109,7 +110,8 @@ def assess(
         signals=reading.signals,
         channel=request.channel,
     )
-    decision = decide(ticket, profile, policy, request.now)
+    # The same decision as `policy` gives, its rules fed only the facts they read (several times faster).
+    decision = decide(ticket, profile, lean_policy_of(policy), request.now)
     return TriageResult(ticket=ticket, profile=profile, decision=decision, policy=policy)
 
 
