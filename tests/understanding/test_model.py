@@ -67,3 +67,13 @@ def test_a_second_set_written_after_all_tuning_is_recognised_nine_times_in_ten(m
     pairs = unseen_messages(FINAL_CSV)
     hits = sum(model.classify(text).intent.value == intent for text, intent in pairs)
     assert hits / len(pairs) >= 0.9
+
+
+def test_words_remembered_from_earlier_messages_do_not_change_a_reading() -> None:
+    from rapport.understanding.training import MODEL_PATH
+
+    warm, cold = IntentModel.load(MODEL_PATH), IntentModel.load(MODEL_PATH)
+    messages = [text for text, _ in unseen_messages(FINAL_CSV)][:200]
+    warm_readings = [warm.classify(m) for m in messages]
+    assert warm_readings == [cold.classify(m) for m in reversed(messages)][::-1]
+    assert [warm.classify(m) for m in messages] == warm_readings

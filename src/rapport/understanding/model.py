@@ -62,8 +62,9 @@ class IntentModel:
     def classify(self, text: str) -> IntentReading:
         """The intent of one message, how sure the model is, whether a human should look, a second issue."""
         focused = drop_negated_issues((text or "")[:MAX_CLASSIFY_CHARS])
-        reading = self._reading(focused, self._probabilities(prepare(focused)))
-        secondary = self._secondary(focused, reading.intent)
+        known = _known_words(self)
+        reading = self._reading(focused, self._probabilities(prepare(focused), known))
+        secondary = self._secondary(focused, reading.intent, known)
         if secondary is None:
             return reading
         return IntentReading(
@@ -75,14 +76,14 @@ class IntentModel:
             secondary,
         )
 
-    def _secondary(self, text: str, primary: Intent) -> Intent | None:
+    def _secondary(self, text: str, primary: Intent, known: dict[str, list[int]]) -> Intent | None:
         """A confident, different intent in one sentence of a message of several sentences."""
         spans = segments(text)
         if len(spans) < 2 or primary == Intent.OTHER:
             return None
         best: tuple[float, Intent] | None = None
         for start, end in spans:
-            row = self._probabilities(prepare(text[start:end]))
+            row = self._probabilities(prepare(text[start:end]), known)
             i = int(row.argmax())
             intent = Intent(self.labels[i])
             if intent in (primary, Intent.OTHER) or row[i] < SECONDARY_THRESHOLD:
@@ -149,6 +150,25 @@ class IntentModel:
         if not isinstance(model, IntentModel):
             raise TypeError(f"{path} does not hold a Rapport intent model")
         return model
+
+
+# Each word's known character n-grams, remembered per model across messages (support mail reuses a small
+# vocabulary), keyed by the model's identity (its entry keeps it alive) and bounded.
+_KNOWN_WORDS: dict[int, tuple[IntentModel, dict[str, list[int]]]] = {}
+MAX_KNOWN_WORDS = 50_000
+MAX_MODELS_REMEMBERED = 4
+
+
+def _known_words(model: IntentModel) -> dict[str, list[int]]:
+    entry = _KNOWN_WORDS.get(id(model))
+    if entry is None or entry[0] is not model:
+        if len(_KNOWN_WORDS) >= MAX_MODELS_REMEMBERED:  # models trained and thrown away (tests, training)
+            _KNOWN_WORDS.clear()
+        entry = (model, {})
+        _KNOWN_WORDS[id(model)] = entry
+    if len(entry[1]) > MAX_KNOWN_WORDS:
+        entry[1].clear()
+    return entry[1]
 
 
 def _tfidf(grams: list[str], vocabulary: dict[str, int], idf: Any) -> tuple[Any, Any]:
