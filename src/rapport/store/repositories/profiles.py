@@ -95,7 +95,10 @@ class ProfileRepository:
         Two statements: the customer with every aggregate, then their recent orders with their line
         items (a guest needs the first one only)."""
         statements = _statements_for(self.session)
-        customer = self.session.execute(
+        # Core's connection, not the ORM session: the statements select columns, not entities, so the
+        # session's ORM layer would only add work (a third of the time it took).
+        connection = self.session.connection()
+        customer = connection.execute(
             statements.customer,
             {
                 "merchant_id": merchant_id,
@@ -107,7 +110,7 @@ class ProfileRepository:
         ).one()
         if customer.row_id is None:
             return CustomerProfile.guest(email, currency=customer.currency)
-        rows = self.session.execute(statements.recent_orders, {"customer_id": customer.row_id, "now": now})
+        rows = connection.execute(statements.recent_orders, {"customer_id": customer.row_id, "now": now})
         recent = tuple(order_summary(row, statements.line_items(row.line_items)) for row in rows)
         return _profile(customer, recent, tags=statements.tags(customer.tags), email=email, now=now)
 
