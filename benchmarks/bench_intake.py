@@ -106,12 +106,14 @@ def build_store(url: str, workdir: Path, customers: int) -> str:
     return key
 
 
-def server_env(url: str, workdir: Path) -> dict[str, str]:
+def server_env(url: str, workdir: Path, classifier: str = "installed") -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
     return env | {
         "RAPPORT_DATABASE_URL": url,
         "RAPPORT_POLICY_PATH": str(workdir / "rapport.yaml"),
         "RAPPORT_LLM_BASE_URL": "",
+        # Also what uvicorn's spawned worker processes read (they do not inherit the hidden encoder).
+        "RAPPORT_INTENT_MODEL": "tfidf" if classifier == "tfidf" else "best",
     }
 
 
@@ -120,13 +122,15 @@ def classifier_in_use(classifier: str) -> str:
 
 
 @contextlib.contextmanager
-def server(url: str, workdir: Path, classifier: str = "installed") -> Iterator[tuple[str, int]]:
-    """One `rapport serve` process on a free loopback port: (base URL, pid)."""
+def server(
+    url: str, workdir: Path, classifier: str = "installed", workers: int = 1
+) -> Iterator[tuple[str, int]]:
+    """`rapport serve --workers N` on a free loopback port: (base URL, the pid of its first process)."""
     port = free_port()
     log = (workdir / "serve.log").open("wb")
     process = subprocess.Popen(
-        serve_command(port, classifier),
-        env=server_env(url, workdir),
+        serve_command(port, classifier, workers),
+        env=server_env(url, workdir, classifier),
         cwd=workdir,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -146,9 +150,17 @@ def server(url: str, workdir: Path, classifier: str = "installed") -> Iterator[t
 
 
 def process_cpu(pid: int) -> float:
-    """CPU seconds (user + system) the process `pid` has used so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    """CPU seconds (user + system) the process `pid` and its live children (uvicorn's worker processes)
+    have used so far (Linux /proc)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
 
 
 def own_cpu() -> float:
@@ -250,7 +262,7 @@ def measure(url: str, label: str, args: argparse.Namespace) -> dict[str, Any]:
         customers = customers_of(args.customers)
         run = f"{os.getpid()}-{int(time.time())}"
         send = requests_for(key, customers, run)
-        with server(url, workdir, args.classifier) as (base, pid):
+        with server(url, workdir, args.classifier, args.workers) as (base, pid):
             for route, request in send.items():  # warm-up: the intent model and the merchant load
                 run_round(base, route, request, clients=1, seconds=0.3, pid=pid)
             rounds = []
@@ -265,6 +277,7 @@ def measure(url: str, label: str, args: argparse.Namespace) -> dict[str, Any]:
         "database": label,
         "classifier": classifier_in_use(args.classifier),
         "clients": args.clients,
+        "workers": args.workers,
         "me": me,
         "intake": intake,
         "ratio": ratio,
@@ -274,6 +287,7 @@ def measure(url: str, label: str, args: argparse.Namespace) -> dict[str, Any]:
 def report(result: dict[str, Any]) -> None:
     print(
         f"== {result['database']}, intents read by {result['classifier']}: {result['clients']} clients, "
+        f"{result['workers']} server worker process(es), "
         f"load average {result['load_average_start']} -> {result['load_average_end']}"
     )
     for name, route in (("me", "GET /v1/me"), ("intake", "POST /v1/tickets")):
@@ -294,6 +308,7 @@ def report(result: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients (threads)")
+    parser.add_argument("--workers", type=int, default=1, help="the server's worker processes")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each route, alternating")
     parser.add_argument("--seconds", type=float, default=4.0, help="length of one round")
     parser.add_argument("--customers", type=int, default=3000, help="synthetic customers in the store")

@@ -13,7 +13,7 @@ from rapport.config import Settings
 from rapport.domain.errors import InvalidInput
 from rapport.drafting import TemplateDrafter
 from rapport.llm import LLMDrafter
-from rapport.policy import PolicyError, default_policy_text
+from rapport.policy import PolicyError, default_policy, default_policy_text
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -103,3 +103,18 @@ def test_looking_for_a_stored_policy_creates_no_database(tmp_path):
     with pytest.raises(InvalidInput, match="rapport init"):
         _ = build(settings_for(tmp_path)).policy
     assert not (tmp_path / "rapport.db").exists()
+
+
+def test_the_tfidf_intent_model_reads_messages_when_configured(tmp_path):
+    from rapport.understanding.model import load_packaged_model
+
+    tfidf = load_packaged_model()
+    assert tfidf is not None
+    app = build(settings_for(tmp_path, intent_model="tfidf"), policy=default_policy())
+    message = "Where is my parcel? It has been ten days."
+    assert app.classifier.classify(message) == tfidf.classify(message)
+
+
+def test_an_unknown_intent_model_setting_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="intent_model"):
+        settings_for(tmp_path, intent_model="gpt")

@@ -28,7 +28,7 @@ from rapport.services.merchants import MerchantContext, open_merchant
 from rapport.services.ports import UnitOfWorkFactory
 from rapport.services.tenancy import Tenant, Tenants, brand_of, stored_policy
 from rapport.understanding import IntentClassifier
-from rapport.understanding.reading import default_classifier
+from rapport.understanding.reading import classifier_named
 
 if TYPE_CHECKING:
     from rapport.connectors.shopify.client import ShopifyEndpoint
@@ -39,10 +39,14 @@ if TYPE_CHECKING:
 
 
 class LazyClassifier:
-    """The packaged intent model, loaded on the first message that needs it (not for `--intent`)."""
+    """The configured intent model (RAPPORT_INTENT_MODEL), loaded on the first message that needs it (not
+    for `--intent`)."""
+
+    def __init__(self, name: str = "best") -> None:
+        self.name = name
 
     def classify(self, text: str) -> IntentReading:
-        return default_classifier().classify(text)
+        return classifier_named(self.name).classify(text)
 
 
 def policy_at(path: Path) -> Policy:
@@ -129,7 +133,7 @@ class Rapport:
 
     @cached_property
     def classifier(self) -> IntentClassifier:
-        return LazyClassifier()
+        return LazyClassifier(self.settings.intent_model)
 
     @cached_property
     def drafter(self) -> Drafter:

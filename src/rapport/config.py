@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     # one machine, where each writes its counters so that any of them answers /metrics for all.
     prometheus_multiproc_dir: Path | None = Field(default=None, validation_alias="PROMETHEUS_MULTIPROC_DIR")
 
+    # How messages are read: "best" is the best model installed (with the `encoder` extra, the combined
+    # model: about 4 ms a message); "tfidf" the packaged TF-IDF model alone (about 0.4 ms, a little less
+    # accurate: docs/understanding.md), for a server that needs the speed.
+    intent_model: Literal["best", "tfidf"] = "best"
+
     # LLM drafter: any OpenAI-compatible chat-completions endpoint. Empty base URL = templates only.
     llm_base_url: str = ""
     llm_model: str = "gpt-4o-mini"

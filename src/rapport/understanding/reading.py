@@ -47,6 +47,18 @@ def default_classifier() -> IntentClassifier:
         return _best_installed_classifier()
 
 
+def classifier_named(name: str) -> IntentClassifier:
+    """`best`: the best installed classifier (`default_classifier`); `tfidf`: the packaged TF-IDF model
+    (the keyword baseline if it is missing, as `default_classifier` would fall back)."""
+    if name == "tfidf":
+        from rapport.understanding.model import load_packaged_model
+
+        with _first_load:
+            model = load_packaged_model()
+        return model if model is not None else KeywordClassifier()
+    return default_classifier()
+
+
 @lru_cache(maxsize=1)
 def _best_installed_classifier() -> IntentClassifier:
     """The best classifier installed.
