@@ -5,13 +5,13 @@ pipe holds about one chunk, so the child stays at most a chunk or two ahead and 
 child never touches the database (it inherits the parent's connections and leaves them alone), and
 leaves with `os._exit`: no flushing of inherited stdio, no finalizers of the parent's objects.
 
-Chunks are pickled without the memo (`Pickler.fast`): they hold no cycles and no shared objects worth
-sharing, and the memo was most of the pickling time.
+Chunks are pickled with the memo: pydantic hands out one object for each repeated short string (a
+status, a currency, a product title), which the memo sends once; without it (`Pickler.fast`) pickling
+took 0.06 s instead of 0.11 s for 117,780 lines, but unpickling here 0.52 s instead of 0.20 s.
 """
 
 from __future__ import annotations
 
-import io
 import multiprocessing
 import os
 import pickle
@@ -79,11 +79,7 @@ def _received(receiver: Connection) -> Iterator[Chunk]:
 
 
 def _dumps(message: object) -> bytes:
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.fast = True  # no memo: see the module's docstring
-    pickler.dump(message)
-    return buffer.getvalue()
+    return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _portable(exc: BaseException) -> BaseException:
