@@ -113,15 +113,17 @@ class SegmentCountRepository:
         needed = frozenset().union(*(facts_read(rule) for _, rule in rules))
         facts = _facts(merchant_id=merchant_id, now=now, needed=needed, dialect=dialect)
         in_sets = dialect == "sqlite"
+        names = _names(rules, otherwise)
+        # Each segment as its position in `names`: the counts below compare integers, not strings.
         choice = case(
-            *[(_sql(rule, facts, in_sets), literal(name, String())) for name, rule in rules],
-            else_=literal(otherwise, String()),
+            *[(_sql(rule, facts, in_sets), literal(names.index(name), BigInteger())) for name, rule in rules],
+            else_=literal(names.index(otherwise), BigInteger()),
         )
         # The OFFSET keeps both backends from merging `chosen` into the counts (which would work the
         # CASE out once per count); one count per segment rather than a GROUP BY, which SQLite does by
         # sorting every customer.
         segment = select(choice.label("segment")).select_from(facts).offset(0).subquery("chosen").c.segment
-        counts = select(*[func.count().filter(segment == name) for name in _names(rules, otherwise)])
+        counts = select(*[func.count().filter(segment == index) for index in range(len(names))])
         return _lists_inline(counts) if dialect == "sqlite" else counts
 
 
