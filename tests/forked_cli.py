@@ -101,8 +101,8 @@ class Ran:
 
 
 class ForkedRapport:
-    """`rapport` commands in `cwd` with `env` (the server's own environment too: nothing read at import
-    differs from a real run), each a fork of one interpreter that imported the CLI once."""
+    """`rapport` commands, by default in `cwd` with `env` (the server's own environment), each a fork of
+    one interpreter that imported the CLI once (nothing it read while importing depends on `env`)."""
 
     def __init__(self, *, cwd: Path, env: dict[str, str], timeout: float = 120) -> None:
         self.cwd, self.env, self.timeout = cwd, env, timeout
@@ -126,12 +126,12 @@ class ForkedRapport:
         ready = self._server.stdout.readline()  # after the imports; ends early if the server failed
         assert ready == "ready\n", f"the forking server did not start (exit code {self._server.poll()})"
 
-    def run(self, args: list[str]) -> Ran:
-        """`rapport *args` with stdin empty, its output captured; bounded by the timeout (the server and
-        its child are killed past it)."""
+    def run(self, args: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None) -> Ran:
+        """`rapport *args` with stdin empty, its output captured, in `cwd` with `env` (by default the
+        server's); bounded by the timeout (the server and its child are killed past it)."""
         scratch = Path(self._scratch.name)
         streams = [open(os.devnull, "rb"), open(scratch / "stdout", "wb"), open(scratch / "stderr", "wb")]
-        request = {"args": args, "cwd": str(self.cwd), "env": self.env}
+        request = {"args": args, "cwd": str(cwd or self.cwd), "env": self.env if env is None else env}
         try:
             with socket.socket(socket.AF_UNIX) as server:
                 server.settimeout(self.timeout)

@@ -179,36 +179,45 @@ def test_the_tour_is_read_from_the_readme() -> None:
     assert all("..." not in r for r in runs)
 
 
-def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def forked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForkedRapport]:
+    """One forking server for the module's tests: each command brings its own directory and environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
+    with ForkedRapport(cwd=tmp_path_factory.mktemp("forked"), env=env) as server:
+        yield server
+
+
+def test_the_readme_tour_runs_as_written(tmp_path: Path, forked: ForkedRapport) -> None:
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
     env |= {"RAPPORT_DATABASE_URL": f"sqlite:///{tmp_path / 'rapport.db'}", "COLUMNS": "120", "NO_COLOR": "1"}
     first, *rest = tour()
-    with ForkedRapport(cwd=tmp_path, env=env) as forked:
-        for args in [first, *rest]:
-            check = expectation(args)
-            if args is first:  # the installed script starts and runs as a user's shell runs it
-                done: subprocess.CompletedProcess[str] | Ran = subprocess.run(
-                    [*rapport_executable(), *args[1:]],
-                    cwd=tmp_path,
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    timeout=120,
-                    check=False,
-                )
-            else:  # the same, in a process of its own forked after the CLI's imports (tests/forked_cli.py)
-                done = forked.run(args[1:])
-            shown = f"$ {shlex.join(args)}\n{done.stdout}{done.stderr}"
-            assert done.returncode == 0, shown
-            assert "Traceback" not in done.stderr, shown
-            check(done.stdout)
+    for args in [first, *rest]:
+        check = expectation(args)
+        if args is first:  # the installed script starts and runs as a user's shell runs it
+            done: subprocess.CompletedProcess[str] | Ran = subprocess.run(
+                [*rapport_executable(), *args[1:]],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+        else:  # the same, in a process of its own forked after the CLI's imports (tests/forked_cli.py)
+            done = forked.run(args[1:], cwd=tmp_path, env=env)
+        shown = f"$ {shlex.join(args)}\n{done.stdout}{done.stderr}"
+        assert done.returncode == 0, shown
+        assert "Traceback" not in done.stderr, shown
+        check(done.stdout)
     predictions = (tmp_path / "intents.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(predictions) == 36
     assert json.loads(predictions[0])["intent"] == "damaged_item"  # "My bowl set arrived chipped, ..."
 
 
-def test_the_failing_drafts_example_is_caught_by_the_guardrails(tmp_path: Path) -> None:
+def test_the_failing_drafts_example_is_caught_by_the_guardrails(
+    tmp_path: Path, forked: ForkedRapport
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAPPORT_")}
     env["RAPPORT_DATABASE_URL"] = f"sqlite:///{tmp_path / 'rapport.db'}"
     args = ["draft", "check", str(ROOT / "examples" / "drafts_failing.jsonl")]
@@ -227,8 +236,7 @@ def test_the_failing_drafts_example_is_caught_by_the_guardrails(tmp_path: Path) 
     assert ":2: asks_known_order:" in done.stdout, shown
     assert "2 drafts checked, 0 passed, 2 failed" in done.stdout, shown
     # a forked command (how the tour runs all but its first) fails exactly as the script does
-    with ForkedRapport(cwd=tmp_path, env=env) as forked:
-        again = forked.run(args)
+    again = forked.run(args, cwd=tmp_path, env=env)
     assert (again.returncode, again.stdout, again.stderr) == (done.returncode, done.stdout, done.stderr)
 
 
@@ -380,7 +388,7 @@ def test_the_desk_block_is_read_from_the_readme() -> None:
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the README's desk block uses curl")
-def test_the_readme_desk_runs_as_written(tmp_path: Path) -> None:
+def test_the_readme_desk_runs_as_written(tmp_path: Path, forked: ForkedRapport) -> None:
     """After `rapport init` (the tour's first line), each line of the desk block in bash, in order: the
     CLI lines as they are, the curl lines against the block's own `rapport serve` on a free port."""
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
@@ -396,7 +404,6 @@ def test_the_readme_desk_runs_as_written(tmp_path: Path) -> None:
     bash("rapport init", cwd=tmp_path, env=env)  # the installed script, as are `rapport serve`'s lines
     port = free_port()
     with contextlib.ExitStack() as stack:
-        forked = stack.enter_context(ForkedRapport(cwd=tmp_path, env=env))
         for line in desk_lines():
             command = line.replace("localhost:8000", f"127.0.0.1:{port}")
             if line.startswith("rapport serve"):
