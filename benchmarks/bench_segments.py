@@ -1,4 +1,4 @@
-"""`rapport segments count` at scale: one SQL GROUP BY against the engine run on every profile.
+"""`rapport segments count` at scale: one SQL statement against the engine run on every profile.
 
 Builds a store of N customers (default 100,000) with `rapport synth`'s generator and bulk loader
 (rapport.services.synthetic_store, rapport.store.bulk_load: skewed spend, repeat buyers with line items,
@@ -13,21 +13,21 @@ every group of facts (orders with tenure and averages, contacts and ledger grant
 `--smoke` (2,000 customers) also runs the Python path over the whole store and checks that both paths
 give the same sizes; it runs in CI.
 
-Measured 2026-12-03 on this 2-core machine, shared with other sessions (load averages as printed), on
-the store this script built before it shared `rapport synth`'s generator (no line items; 4.5 orders per
-customer gave 3.62M orders, the shared generator gives ~4.5M):
-  sqlite, 1,000,000 customers / 3.62M orders (`--customers 1000000 --store /tmp/bench1m.db`; built in
-    122 s; load 0.74 -> 1.13): default policy 6.05 s, wide 9.01 s (median of 3); Python path 6.0 ms
-    per customer -> ~6,000 s (1 h 40) for all; reference: orders GROUP BY customer alone 1.65 s.
-  sqlite, 100,000 (`--customers 100000`; load 0.86 -> 0.91): default 0.52 s, wide 0.80 s, before
-    the count aggregated only the order figures it reads (0.46 s after); Python ~470 s.
-  postgresql 15, 1,000,000 (`--customers 1000000 --database postgresql+psycopg://postgres@127.0.0.1:5432/test`;
-    built in 345 s; load 5.1 -> 3.8, contended): default 4.04 s, wide 5.42 s; Python 7.1 ms per
-    customer -> ~7,100 s; reference GROUP BY 2.34 s.
-  postgresql, 100,000: default 0.78 s with JIT, 0.33 s without (the count turns it off), wide 1.74 -> 0.39 s.
-The issue's target (<= 3 s over 1M) is not met on either backend: the orders aggregate alone is
-1.7-2.8 s here. A covering index on orders (customer_id, created_at, cancelled_at, financial_status,
-fulfillment_status, total) took that aggregate from 2.85 to 1.92 s on SQLite 1M (not added: a migration).
+Measured 2026-12-04 on this 2-core machine, shared with other sessions (load averages as printed; CPU is
+the statement's: this process's on SQLite, the server backend's on PostgreSQL), after the covering index
+on orders (migration 0006) and the count's rewrite, on stores this script built (1M customers, 4.49M
+orders; `--store /tmp/seg1m.db`, and `--database postgresql+psycopg://postgres@127.0.0.1:5432/test
+--schema seg1m`), median of 3:
+  sqlite (load 3.0 -> 3.2): default policy 2.18 s (CPU 2.05 s), wide 6.39 s (CPU 4.91 s); orders
+    GROUP BY customer alone 0.83 s (CPU 0.52 s). The statement before the rewrite, same store, sqlite3
+    shell: CPU 7.9 s without the index, 5.6 s with it (default); wide took 10.6 s of CPU before the
+    `IN` lists were written inline.
+  postgresql 15 (load 3.3 -> 4.8): default 4.82 s (CPU 2.40 s), wide 6.02 s (backend CPU 1.87 s, plus
+    parallel workers); GROUP BY alone 1.91 s (CPU 0.95 s). A run at load 5.3 -> 4.6: default 3.06 s,
+    wide 3.81 s. The statement before: 9-16 s at load 10-20 (hashed aggregates and join).
+The Python path is 1-3 ms per customer here (~1,000-3,000 s for 1M).
+Measured 2026-12-03 (before): sqlite 1M / 3.62M orders default 6.05 s, wide 9.01 s; postgresql 4.04 s,
+5.42 s; the orders GROUP BY alone 1.65-2.34 s.
 
 Run: .venv/bin/python benchmarks/bench_segments.py [--customers 100000] [--orders-per-customer 4.5]
      [--sample 1000] [--database PG_URL [--schema NAME (kept, reused if built)]]
@@ -87,17 +87,44 @@ def build_store(engine: Engine, *, customers: int, orders_per_customer: float, s
     store = SyntheticStore(customers=customers, now=NOW, orders_per_customer=orders_per_customer, seed=seed)
     first_ids = next_ids(engine, WITH_IDS)
     load(engine, batches(store, merchant_id=merchant_id, first_ids=first_ids), in_child=True)
+    if engine.dialect.name == "postgresql":
+        # What autovacuum does after a bulk load (its statistics, and the visibility map that lets
+        # the count read orders from the covering index alone); a server may run with it off.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM (ANALYZE)"))
     return merchant_id
 
 
 # -- the measurements --------------------------------------------------------------------------------
-def _median_seconds(runs: int, work: Any) -> tuple[float, Any]:
-    times, result = [], None
+def _median_seconds(runs: int, work: Any, cpu: Any = None) -> tuple[float, float | None, Any]:
+    """Median wall seconds of `runs` runs of `work`, median CPU seconds by `cpu` (or None), last result."""
+    times, cpu_times, result = [], [], None
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), cpu() if cpu else 0.0
         result = work()
         times.append(time.perf_counter() - started)
-    return statistics.median(times), result
+        cpu_times.append(cpu() - cpu_started if cpu else 0.0)
+    return statistics.median(times), statistics.median(cpu_times) if cpu else None, result
+
+
+def _statement_cpu(engine: Engine) -> Any:
+    """A clock of the CPU the store spends on statements: this process's on SQLite (it runs in it), the
+    server process's on a PostgreSQL on this machine (read from /proc; the pool hands the same single
+    connection back to every run; parallel workers are not counted), else None."""
+    if engine.dialect.name == "sqlite":
+        return time.process_time
+    with engine.connect() as connection:
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    stat = Path(f"/proc/{pid}/stat")
+    if not stat.exists():
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def seconds() -> float:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+
+    return seconds
 
 
 def _python_sample(units: UnitsOfWork, merchant_id: int, policy: Policy, sample: int) -> float:
@@ -115,38 +142,48 @@ def _python_sample(units: UnitsOfWork, merchant_id: int, policy: Policy, sample:
     return time.perf_counter() - started
 
 
-def _references(engine: Engine) -> dict[str, float]:
-    with engine.connect() as connection:
-        started = time.perf_counter()
-        connection.execute(select(func.count()).select_from(Customer)).scalar_one()
-        customers = time.perf_counter() - started
-        started = time.perf_counter()
+def _references(engine: Engine, cpu: Any) -> dict[str, Any]:
+    def count_customers() -> None:
+        with engine.connect() as connection:
+            connection.execute(select(func.count()).select_from(Customer)).scalar_one()
+
+    def group_orders() -> None:
         per_customer = select(Order.customer_id, func.sum(Order.total).label("spent")).group_by(
             Order.customer_id
         )
         spent = per_customer.subquery()
-        connection.execute(select(func.count(), func.sum(spent.c.spent))).one()
-        grouped = time.perf_counter() - started
-    return {"count_customers_s": round(customers, 3), "orders_group_by_customer_s": round(grouped, 3)}
+        with engine.connect() as connection:
+            connection.execute(select(func.count(), func.sum(spent.c.spent))).one()
+
+    customers, _, _ = _median_seconds(1, count_customers)
+    grouped, grouped_cpu, _ = _median_seconds(3, group_orders, cpu)
+    return {
+        "count_customers_s": round(customers, 3),
+        "orders_group_by_customer_s": round(grouped, 3),
+        "orders_group_by_customer_cpu_s": None if grouped_cpu is None else round(grouped_cpu, 3),
+    }
 
 
 def measure(engine: Engine, merchant_id: int, customers: int, *, sample: int, smoke: bool) -> dict[str, Any]:
     units = factory_for(session_factory(engine))
+    cpu = _statement_cpu(engine)
     figures: dict[str, Any] = {
         "backend": engine.dialect.name,
         "customers": customers,
-        "references": _references(engine),
+        "references": _references(engine, cpu),
     }
     for label, policy in (("default", default_policy()), ("wide", wide_policy())):
         assert not translated_rules(policy, NOW)[1], "every benchmark rule must translate"
-        seconds, counted = _median_seconds(
-            3, lambda p=policy: count_segments(units, merchant_id=merchant_id, policy=p, now=NOW)
+        seconds, cpu_seconds, counted = _median_seconds(
+            3, lambda p=policy: count_segments(units, merchant_id=merchant_id, policy=p, now=NOW), cpu
         )
         assert counted.method == "sql"
         python_sample = _python_sample(units, merchant_id, policy, min(sample, customers))
         per_customer = python_sample / min(sample, customers)
         entry: dict[str, Any] = {
             "sql_median_s": round(seconds, 3),
+            "sql_cpu_median_s": None if cpu_seconds is None else round(cpu_seconds, 3),
+            "sql_vs_group_by": round(seconds / figures["references"]["orders_group_by_customer_s"], 2),
             "python_sample_customers": min(sample, customers),
             "python_sample_s": round(python_sample, 3),
             "python_extrapolated_s": round(per_customer * customers, 1),
@@ -260,18 +297,26 @@ def main() -> None:
         f"{figures['backend']}: {customers:,} customers (store built in {build_s:.1f} s); load average "
         f"{figures['loadavg_before']} -> {figures['loadavg_after']}"
     )
+    references = figures["references"]
     print(
-        f"  reference: count(*) customers {figures['references']['count_customers_s']} s, "
-        f"orders GROUP BY customer {figures['references']['orders_group_by_customer_s']} s"
+        f"  reference: count(*) customers {references['count_customers_s']} s, orders GROUP BY customer "
+        f"{references['orders_group_by_customer_s']} s "
+        f"(median of 3{_cpu(references, 'orders_group_by_customer')})"
     )
     for label in ("default", "wide"):
         entry = figures[label]
         print(
-            f"  {label:8} sql {entry['sql_median_s']:.3f} s (median of 3) | "
+            f"  {label:8} sql {entry['sql_median_s']:.3f} s (median of 3{_cpu(entry, 'sql')}; "
+            f"{entry['sql_vs_group_by']}x the GROUP BY) | "
             f"python {entry['python_sample_s']:.2f} s for "
             f"{entry['python_sample_customers']:,} -> {entry['python_extrapolated_s']:,.0f} s for all "
             f"({entry['speedup']:,.0f}x)" + (" | both paths agree" if entry.get("python_agrees") else "")
         )
+
+
+def _cpu(entry: dict[str, Any], key: str) -> str:
+    seconds = entry.get(f"{key}_cpu_s", entry.get(f"{key}_cpu_median_s"))
+    return "" if seconds is None else f", CPU {seconds:.2f} s"
 
 
 if __name__ == "__main__":
