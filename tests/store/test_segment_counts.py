@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, insert
@@ -20,7 +21,7 @@ from rapport.engine.authority import GrantEntry
 from rapport.engine.facts import customer_facts
 from rapport.engine.segmenting import choose_segment
 from rapport.policy import Policy, Segment, default_policy
-from rapport.services.segments import count_segments, no_order_facts
+from rapport.services.segments import count_segments, no_order_facts, translated_rules
 from rapport.store.models import TicketRecord, table_of
 from rapport.store.unit_of_work import UnitOfWork
 from store_builders import StoreBuilder
@@ -287,3 +288,30 @@ def test_sql_and_the_engine_put_every_customer_in_the_same_segment(
     for source in [*sources, *_value_rules(facts, which)]:
         alone = _policy([source])
         assert _counted(uow_factory, store.merchant_id, alone) == _expected(alone, facts), source
+
+
+def test_on_sqlite_the_count_reads_orders_from_the_covering_index_in_customer_order(
+    uow_factory: Callable[[], UnitOfWork], engine: Engine
+) -> None:
+    """The plan the 1M-customer figures rest on (benchmarks/bench_segments.py): customers in id order,
+    each one's orders from the covering index, no sort, every `IN` list written inline."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's plan; PostgreSQL's depends on its statistics")
+    store = StoreBuilder(uow_factory, now=NOW, merchant="plan")
+    customer = store.customer(email="plan@example.com", tags=("loyalty",))
+    store.order(customer, days_ago=3, total="25.00")
+    rules, _ = translated_rules(BASE_POLICY, NOW)
+    with uow_factory() as uow:
+        query = uow.segment_counts.query(
+            merchant_id=store.merchant_id, rules=rules, otherwise="standard", now=NOW
+        )
+    # As executed: literal_execute lists rendered, the other values bound.
+    compiled = query.compile(engine, compile_kwargs={"render_postcompile": True})
+    sql = str(compiled)
+    values = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    with engine.connect() as connection:
+        plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", values)]
+    assert any("COVERING INDEX ix_orders_customer_facts" in step for step in plan), plan
+    assert "SCAN customers" in plan, plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan
+    assert "IN (?" not in sql, "an IN list is still a bound parameter"

@@ -1,5 +1,8 @@
 """Segment sizes in one statement: each customer's facts as one aggregate row, the policy's segment rules
-as one `CASE WHEN … END` (first match wins), and one `GROUP BY`.
+as one `CASE WHEN … END` (first match wins), and one count per segment.
+
+Over 1M customers it reads the orders from the covering index `ix_orders_customer_facts`, in customer
+order on both backends (benchmarks/bench_segments.py has the figures and why each backend is steered).
 
 The facts are computed exactly as `profiles.ProfileRepository` computes a profile (same filters, same
 windows, money rounded half-up to the cent), and only those the rules read. Money is worked out in whole
