@@ -65,6 +65,29 @@ class DeskMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A message to be added to a ticket: a `DeskMessage` before the store gave it its id."""
+
+    author: str
+    body: str
+    created_at: datetime
+    user_id: int | None = None
+    draft_source: str | None = None
+    guardrails: dict[str, Any] | None = None
+
+    def stored(self, id: int) -> DeskMessage:  # noqa: A002 - the field it fills is `id`
+        return DeskMessage(
+            id=id,
+            author=self.author,
+            user_id=self.user_id,
+            body=self.body,
+            created_at=self.created_at,
+            draft_source=self.draft_source,
+            guardrails=self.guardrails,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class DeskEvent:
     """One change of a ticket: what, from which state to which, who and when."""
 

@@ -89,15 +89,45 @@ def assess(
 ) -> TriageResult:
     """Know the customer, read the message and decide, recording nothing (`triage` and the desk's
     intake record it, each in its own way). The store is read in one short read transaction."""
-    given = parse_intent(request.intent) if request.intent else None
+    given = parse_intent(request.intent) if request.intent else None  # a bad hint fails before any read
     with uow_factory() as uow:
-        profile = uow.profiles.get_profile(merchant_id=merchant_id, email=request.email, now=request.now)
-        named = _named_order(uow, merchant_id, profile, request.order_name) if request.order_name else None
+        known = know_customer(uow, merchant_id=merchant_id, request=request)
+    return read_and_decide(known, policy=policy, classifier=classifier, request=request, given=given)
+
+
+@dataclass(frozen=True, slots=True)
+class KnownCustomer:
+    """What the store says before the message is read: the profile, and the order the ticket names."""
+
+    profile: CustomerProfile
+    named_order: OrderSummary | None
+
+
+def know_customer(uow: UnitOfWork, *, merchant_id: int, request: TriageRequest) -> KnownCustomer:
+    """The customer's profile and the named order, read in the caller's transaction."""
+    profile = uow.profiles.get_profile(merchant_id=merchant_id, email=request.email, now=request.now)
+    named = _named_order(uow, merchant_id, profile, request.order_name) if request.order_name else None
+    return KnownCustomer(profile=profile, named_order=named)
+
+
+def read_and_decide(
+    known: KnownCustomer,
+    *,
+    policy: Policy,
+    classifier: IntentClassifier,
+    request: TriageRequest,
+    given: Intent | None = None,
+) -> TriageResult:
+    """Read the message (outside any transaction: the model takes longer than the store) and decide."""
+    if given is None and request.intent:
+        given = parse_intent(request.intent)
+    profile = known.profile
+    recent = profile.recent_orders
     reading = read_message(
         request.message,
         classifier=classifier,
         intent=IntentReading(intent=given, confidence=1.0, source="given") if given else None,
-        known_orders=profile.recent_orders,
+        known_orders=recent,
         contacts_last_90d=profile.contacts_last_90d,
     )
     ticket = Ticket(
@@ -105,7 +135,8 @@ def assess(
         message=request.message,
         received_at=request.now,
         reading=reading.reading,
-        order=named or resolve_order(reading.entities, profile.recent_orders, reading.reading.intent),
+        order=known.named_order
+        or resolve_order(reading.entities, profile.recent_orders, reading.reading.intent),
         entities=reading.entities,
         signals=reading.signals,
         channel=request.channel,

@@ -12,7 +12,7 @@ from typing import Any
 from rapport.domain import Decision
 from rapport.domain.decision import EscalationLevel
 from rapport.domain.desk import ESCALATION_QUEUES, Actor, TicketStatus
-from rapport.domain.desk_records import DeskEvent, DeskMessage
+from rapport.domain.desk_records import DeskEvent, NewMessage
 from rapport.domain.errors import InvalidInput, RecordRefused
 from rapport.drafting import Draft, Drafter
 from rapport.policy import Policy
@@ -22,7 +22,7 @@ from rapport.services.desk.queues import sla_state
 from rapport.services.follow_ups.scheduling import cancel_on_customer_message
 from rapport.services.ports import UnitOfWork, UnitOfWorkFactory
 from rapport.services.tenancy import Tenant
-from rapport.services.triage import TriageRequest, TriageResult, assess
+from rapport.services.triage import TriageRequest, TriageResult, know_customer, read_and_decide
 from rapport.understanding import IntentClassifier
 
 KEY_LENGTH = 200  # tickets.idempotency_key
@@ -68,11 +68,6 @@ def take_in(
     if key is not None and not 0 < len(key) <= KEY_LENGTH:
         raise InvalidInput(f"idempotency_key: 1 to {KEY_LENGTH} characters")
     merchant_id = tenant.merchant.id
-    if key is not None:
-        with uow_factory() as uow:
-            earlier = uow.desk.find_by_idempotency_key(merchant_id=merchant_id, key=key)
-            if earlier is not None:
-                return IntakeResult(IntakeOutcome.RETRIED, view_of(uow, merchant_id, earlier, intake.now))
     request = TriageRequest(
         email=intake.email,
         message=intake.body,
@@ -80,9 +75,14 @@ def take_in(
         order_name=intake.order,
         channel=intake.channel,
     )
-    triaged = assess(
-        uow_factory, merchant_id=merchant_id, policy=tenant.policy, classifier=classifier, request=request
-    )
+    # One read transaction: a retry is answered before any triage; else the customer is known.
+    with uow_factory() as uow:
+        if key is not None:
+            earlier = uow.desk.find_by_idempotency_key(merchant_id=merchant_id, key=key)
+            if earlier is not None:
+                return IntakeResult(IntakeOutcome.RETRIED, view_of(uow, merchant_id, earlier, intake.now))
+        known = know_customer(uow, merchant_id=merchant_id, request=request)
+    triaged = read_and_decide(known, policy=tenant.policy, classifier=classifier, request=request)
     draft = drafter.draft(triaged.ticket, triaged.profile, triaged.decision, tenant.brand)
     try:
         return _store(uow_factory, tenant, actor, intake, triaged, draft)
@@ -178,33 +178,18 @@ def _create(
         claim_level=claim_level,
         idempotency_key=intake.idempotency_key,
     )
-    message = DeskMessage(
-        id=uow.desk.add_message(
-            merchant_id=merchant_id, ticket_id=ticket.id, author="customer", body=intake.body, now=now
-        ),
-        author="customer",
-        user_id=None,
-        body=intake.body,
-        created_at=now,
-    )
-    facts = _draft_facts(draft)
-    kept_draft = DeskMessage(
-        id=uow.desk.add_message(
-            merchant_id=merchant_id,
-            ticket_id=ticket.id,
+    written = [
+        NewMessage(author="customer", body=intake.body, created_at=now),
+        NewMessage(
             author=DRAFT,
             body=draft.body_text,
-            now=now,
+            created_at=now,
             draft_source=draft.drafter,
-            guardrails=facts,
+            guardrails=_draft_facts(draft),
         ),
-        author=DRAFT,
-        user_id=None,
-        body=draft.body_text,
-        created_at=now,
-        draft_source=draft.drafter,
-        guardrails=facts,
-    )
+    ]
+    ids = uow.desk.add_messages(merchant_id=merchant_id, ticket_id=ticket.id, messages=written)
+    message, kept_draft = (m.stored(i) for m, i in zip(written, ids, strict=True))
     detail: dict[str, Any] = {"queue": queue, "priority": decision.priority, "segment": decision.segment}
     if status is TicketStatus.ESCALATED:
         detail["reason"] = f"the message needs a {claim_level.value} from the start"

@@ -4,13 +4,13 @@ The store's `rapport.store.repositories.desk.DeskRepository` satisfies it struct
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from rapport.domain import CustomerProfile, Decision, EscalationLevel, Ticket
 from rapport.domain.desk import Actor, TicketStatus
-from rapport.domain.desk_records import DeskEvent, DeskMessage, DeskTicket, QueueCount
+from rapport.domain.desk_records import DeskEvent, DeskMessage, DeskTicket, NewMessage, QueueCount
 from rapport.engine.sla import SlaClock
 from rapport.schemas import StoredDecision
 
@@ -47,6 +47,9 @@ class DeskRepository(Protocol):
         draft_source: str | None = None,
         guardrails: dict[str, Any] | None = None,
     ) -> int: ...
+    def add_messages(
+        self, *, merchant_id: int, ticket_id: int, messages: Sequence[NewMessage]
+    ) -> list[int]: ...
     def add_event(
         self,
         *,

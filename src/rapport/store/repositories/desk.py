@@ -12,30 +12,34 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from rapport.domain import CustomerProfile, Decision, EscalationLevel, Ticket
 from rapport.domain.desk import Actor, TicketStatus
-from rapport.domain.desk_records import DeskEvent, DeskMessage, DeskTicket, QueueCount
+from rapport.domain.desk_records import DeskEvent, DeskMessage, DeskTicket, NewMessage, QueueCount
 from rapport.engine.sla import SlaClock
 from rapport.schemas import StoredDecision
 from rapport.store.models import (
     DecisionRecord,
-    Order,
     TicketEvent,
     TicketMessage,
     TicketRecord,
-    User,
     table_of,
 )
 from rapport.store.repositories.customers import normalize_email
+from rapport.store.repositories.desk_rows import created_ticket, desk_ticket, ticket_rows
 from rapport.store.repositories.tickets import TicketRepository
 
 Cursor = tuple[int, datetime, int]  # (priority, first_response_due, id) of the last ticket of a page
 
 
 _MESSAGE_INSERT = insert(table_of(TicketMessage)).returning(table_of(TicketMessage).c.id)
+# SQLAlchemy sends the rows as one multi-row VALUES ("insertmanyvalues") on PostgreSQL and returns the ids in
+# their order; on SQLite, whose RETURNING does not promise an order, one row at a time.
+_MESSAGES_INSERT = insert(table_of(TicketMessage)).returning(
+    table_of(TicketMessage).c.id, sort_by_parameter_order=True
+)
 _EVENT_INSERT = insert(table_of(TicketEvent)).returning(table_of(TicketEvent).c.id)
 
 
@@ -99,38 +103,17 @@ class DeskRepository:
                 "idempotency_key": idempotency_key,
             },
         )
-        order = ticket.order if stored.order_id is not None else None
-        return DeskTicket(
-            id=stored.id,
+        return created_ticket(
+            stored,
             merchant_id=merchant_id,
-            email=normalize_email(ticket.email),
-            customer_name=customer_name,
+            ticket=ticket,
+            decision=decision,
             subject=subject,
-            channel=ticket.channel,
-            intent=ticket.intent.value,
+            customer_name=customer_name,
             status=status,
             queue=queue,
-            home_queue=decision.queue,
-            segment=decision.segment,
-            priority=decision.priority,
-            escalation_level=decision.escalation_level,
             claim_level=claim_level,
-            assignee_id=None,
-            assignee_label=None,
-            received_at=at,
-            first_response_due=due,
-            first_responded_at=None,
-            sla_paused_since=None,
-            sla_paused_seconds=0,
-            claimed_at=None,
-            resolved_at=None,
-            updated_at=at,
             idempotency_key=idempotency_key,
-            customer_id=stored.customer_id,
-            order_id=stored.order_id,
-            order_name=order.name if order else None,
-            order_total=order.total if order else None,
-            order_currency=order.currency if order else None,
         )
 
     def change(
@@ -178,6 +161,23 @@ class DeskRepository:
         }
         # Core, not the ORM: one INSERT ... RETURNING, without a unit-of-work flush around it.
         return int(self.session.execute(_MESSAGE_INSERT, values).scalar_one())
+
+    def add_messages(self, *, merchant_id: int, ticket_id: int, messages: Sequence[NewMessage]) -> list[int]:
+        """Add several messages (one multi-row INSERT ... RETURNING on PostgreSQL); their ids, in order."""
+        rows = [
+            {
+                "merchant_id": merchant_id,
+                "ticket_id": ticket_id,
+                "author": m.author,
+                "user_id": m.user_id,
+                "body": m.body,
+                "created_at": m.created_at,
+                "draft_source": m.draft_source,
+                "guardrails": m.guardrails,
+            }
+            for m in messages
+        ]
+        return [int(i) for i in self.session.execute(_MESSAGES_INSERT, rows).scalars()]
 
     def add_event(
         self,
@@ -240,9 +240,9 @@ class DeskRepository:
 
     def get(self, *, merchant_id: int, ticket_id: int) -> DeskTicket | None:
         row = self.session.execute(
-            _tickets().where(TicketRecord.merchant_id == merchant_id, TicketRecord.id == ticket_id)
+            ticket_rows().where(TicketRecord.merchant_id == merchant_id, TicketRecord.id == ticket_id)
         ).first()
-        return None if row is None else _desk_ticket(row)
+        return None if row is None else desk_ticket(row)
 
     def find_by_idempotency_key(self, *, merchant_id: int, key: str) -> int | None:
         found = self.session.execute(_BY_IDEMPOTENCY_KEY, {"merchant_id": merchant_id, "key": key})
@@ -351,7 +351,7 @@ class DeskRepository:
         after: Cursor | None = None,
     ) -> list[DeskTicket]:
         """A page of the queue: priority first (highest), then the due time (earliest), then id."""
-        query = _tickets().where(
+        query = ticket_rows().where(
             TicketRecord.merchant_id == merchant_id,
             TicketRecord.queue == queue,
             TicketRecord.status.in_([s.value for s in statuses]),
@@ -370,57 +370,4 @@ class DeskRepository:
         query = query.order_by(
             TicketRecord.priority.desc(), TicketRecord.first_response_due, TicketRecord.id
         ).limit(limit)
-        return [_desk_ticket(row) for row in self.session.execute(query)]
-
-
-def _tickets() -> Select[*tuple[Any, ...]]:
-    return (
-        select(
-            TicketRecord,
-            DecisionRecord.segment,
-            DecisionRecord.queue,
-            Order.name,
-            Order.total,
-            Order.currency,
-            User.email,
-        )
-        .join(DecisionRecord, DecisionRecord.ticket_id == TicketRecord.id)
-        .outerjoin(Order, Order.id == TicketRecord.order_id)
-        .outerjoin(User, User.id == TicketRecord.assignee_id)
-    )
-
-
-def _desk_ticket(row: Sequence[Any]) -> DeskTicket:
-    t, segment, home_queue, order_name, order_total, order_currency, assignee = row
-    return DeskTicket(
-        id=t.id,
-        merchant_id=t.merchant_id,
-        email=t.email,
-        customer_name=t.customer_name,
-        subject=t.subject,
-        channel=t.channel,
-        intent=t.intent,
-        status=TicketStatus(t.status),
-        queue=t.queue,
-        home_queue=home_queue,
-        segment=segment,
-        priority=t.priority,
-        escalation_level=EscalationLevel(t.escalation_level),
-        claim_level=EscalationLevel(t.claim_level),
-        assignee_id=t.assignee_id,
-        assignee_label=assignee,
-        received_at=t.received_at,
-        first_response_due=t.first_response_due or t.received_at,
-        first_responded_at=t.first_responded_at,
-        sla_paused_since=t.sla_paused_since,
-        sla_paused_seconds=t.sla_paused_seconds,
-        claimed_at=t.claimed_at,
-        resolved_at=t.resolved_at,
-        updated_at=t.updated_at,
-        idempotency_key=t.idempotency_key,
-        customer_id=t.customer_id,
-        order_id=t.order_id,
-        order_name=order_name,
-        order_total=order_total,
-        order_currency=order_currency,
-    )
+        return [desk_ticket(row) for row in self.session.execute(query)]
