@@ -78,7 +78,7 @@ def test_the_offer_and_the_card_agree_on_the_currency(eur_store: Path, runner: C
 def test_triage_with_a_given_intent_does_not_run_the_classifier(
     eur_store: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("rapport.bootstrap.default_classifier", RefusingClassifier)
+    monkeypatch.setattr("rapport.bootstrap.classifier_named", lambda _name: RefusingClassifier())
     args = ("--email", LENA, "--message", "the dripper is cracked", "--intent", "damaged_item")
     result = rapport(runner, "triage", "--now", NOW, "--json", *args)
     assert result.exit_code == 0, result.output
