@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -99,6 +100,25 @@ def test_a_failure_in_the_parsing_child_is_raised_here_and_nothing_after_it_is_w
         run(uow_factory, path, batch_size=1, parse_in_child=True)
     assert profile(uow_factory, "a@example.com").is_known  # the batch before it was committed
     assert not profile(uow_factory, "b@example.com").is_known
+
+
+@needs_fork
+def test_the_parsing_child_runs_ahead_of_a_slow_writer(tmp_path: Path, engine: Engine) -> None:
+    # 20 chunks of 1,000 lines, some 2 MB pickled: more than the pipe holds, less than the queue.
+    path = write(tmp_path, lines(*(customer(f"c-{i}", f"p{i}@example.com") for i in range(20_000))))
+    finished_early: list[bool] = []
+
+    def slow_writer(done: int) -> None:
+        if not finished_early:  # after the first batch: wait for the child to have parsed everything
+            deadline = time.monotonic() + 20
+            while multiprocessing.active_children() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            finished_early.append(not multiprocessing.active_children())
+
+    sessions = session_factory(engine)
+    report = run(lambda **_: UnitOfWork(sessions), path, progress=slow_writer, parse_in_child=True)
+    assert finished_early == [True]
+    assert report.counts["customer"].inserted == 20_000
 
 
 class FailingOnThirdCommit(UnitOfWork):

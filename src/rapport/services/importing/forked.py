@@ -1,7 +1,9 @@
 """Parsing in a forked child while this process writes: the two halves of an import cost about the same.
 
-The child reads and checks the file (`prepared.read_chunks`) and sends each chunk through a pipe; the
-pipe holds about one chunk, so the child stays at most a chunk or two ahead and memory stays flat. The
+The child reads and checks the file (`prepared.read_chunks`) and sends each chunk through a pipe. A
+thread here drains the pipe into a queue of up to `AHEAD` chunks, so the child can parse a whole batch
+ahead while this process writes the previous one (the pipe alone holds about one chunk: the child then
+waited for each batch to be written, and the two halves barely overlapped); memory stays bounded. The
 child never touches the database (it inherits the parent's connections and leaves them alone), and
 leaves with `os._exit`: no flushing of inherited stdio, no finalizers of the parent's objects.
 
@@ -15,14 +17,24 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import queue
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection
 
 from rapport.services.importing.prepared import Chunk
 
+try:
+    import fcntl
+except ImportError:  # Windows (where there is no fork either)
+    fcntl = None  # type: ignore[assignment]
+
 # Below this many bytes the fork and the pipe cost more than they save (a few milliseconds).
 SMALLEST_FORKED_FILE = 1 << 20
+# Chunks received and not yet written, at most: more than a batch (10,000 lines: 10 chunks), ~5 MB.
+AHEAD = 32
+PIPE_BYTES = 1 << 20
 
 
 def can_fork() -> bool:
@@ -39,16 +51,32 @@ def chunks_from_child(produce: Callable[[], Iterator[Chunk]]) -> Iterator[Iterat
     """The chunks `produce()` yields, produced in a forked process and received here."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
+    _widen(receiver)
     child = context.Process(target=_run, args=(produce, sender), daemon=True, name="rapport-jsonl-parser")
     child.start()
     sender.close()
+    received: queue.Queue[bytes | None] = queue.Queue(maxsize=AHEAD)
+    stop = threading.Event()
+    drain = threading.Thread(target=_drain, args=(receiver, received, stop), daemon=True)
+    drain.start()
     try:
-        yield _received(receiver)
+        yield _unpickled(received)
     finally:
-        receiver.close()
+        stop.set()
         if child.is_alive():  # the writer stopped early (an error): the rest of the file is not wanted
             child.terminate()
-        child.join()
+        child.join()  # its end of the pipe is closed now: the drain sees the end
+        drain.join()
+        receiver.close()
+
+
+def _widen(pipe: Connection) -> None:
+    """A pipe of 1 MiB where Linux allows it (64 KiB by default): the drain wakes for a chunk at a
+    time, not for each 64 KiB of it (each wake takes the GIL from the writer)."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if set_size is not None:
+        with suppress(OSError):  # a lower limit (/proc/sys/fs/pipe-max-size): keep the default
+            fcntl.fcntl(pipe.fileno(), set_size, PIPE_BYTES)
 
 
 def _run(produce: Callable[[], Iterator[Chunk]], sender: Connection) -> None:
@@ -65,12 +93,31 @@ def _run(produce: Callable[[], Iterator[Chunk]], sender: Connection) -> None:
     os._exit(code)
 
 
-def _received(receiver: Connection) -> Iterator[Chunk]:
-    while True:
+def _drain(receiver: Connection, received: queue.Queue[bytes | None], stop: threading.Event) -> None:
+    """Move the child's messages from the pipe to the queue (reading the pipe releases the GIL); None
+    at the end of the pipe."""
+    message: bytes | None = b""
+    while message is not None:
         try:
-            kind, payload = pickle.loads(receiver.recv_bytes())
-        except EOFError:
-            raise RuntimeError("the JSON Lines parsing process stopped before the end of the file") from None
+            message = receiver.recv_bytes()
+        except (EOFError, OSError):
+            message = None
+        while not stop.is_set():
+            try:
+                received.put(message, timeout=0.1)
+                break
+            except queue.Full:
+                continue
+        if stop.is_set():
+            return
+
+
+def _unpickled(received: queue.Queue[bytes | None]) -> Iterator[Chunk]:
+    while True:
+        message = received.get()
+        if message is None:
+            raise RuntimeError("the JSON Lines parsing process stopped before the end of the file")
+        kind, payload = pickle.loads(message)
         if kind == "done":
             return
         if kind == "error":
