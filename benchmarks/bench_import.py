@@ -16,14 +16,15 @@ too: on a shared machine the wall clock waits for cores other work holds (the lo
 before and after). Runs --repeat times on fresh databases; best and median.
 `--smoke` (300 customers, one run) runs in CI so the script keeps working; `--json` prints one JSON line.
 
-Measured 2026-12-04 on this 2-core machine, shared (load average 6-8 throughout), `--customers 20000
---repeat 2` (117,780 records, 41.7 MB): reference `sqlite3 .import` 0.44-0.47 s (CPU 0.18-0.20 s);
-floor 2.0-2.4 s (CPU 1.14-1.17 s, ~6x the reference's); import 11.4-14.3 s wall, CPU 3.7-4.0 s here +
-2.2-2.4 s in the forked parser (20x the reference's CPU); re-import 10.3-12.2 s, CPU 4.2-4.4 s + 2.2-2.3 s.
-Right after, the importer as it was before the forked parser (94ac353, one process; floor 2.3 s):
-import 11.7 s, CPU 5.8 s (32x the reference's); re-import 13.8 s, CPU 6.6 s. With the cores taken by
-other work the wall clock hardly moved; the longest process's CPU time, what two idle cores would
-show, went down by a third.
+Measured 2026-12-04 on this 2-core machine, shared (load average 4.5-9.7 during the runs),
+`--customers 20000 --repeat 2` (117,780 records, 41.7 MB): reference `sqlite3 .import` 0.22-0.24 s
+(CPU 0.19-0.20 s); floor 1.15-1.21 s (CPU ~1.1 s, 5.7x the reference's); import 4.86-5.11 s
+(23-24k records/s, 21x the reference, 4.2x the floor), CPU 3.24-3.31 s here + 2.08-2.15 s in the
+forked parser (17x the reference's CPU); re-import 4.26-5.59 s, CPU 3.8-3.85 s + 2.0-2.2 s (20x).
+Right after, the importer as it was before the forked parser (94ac353, one process): import 4.99 s,
+CPU 4.89 s (26-27x the reference's); re-import 5.5-6.1 s, CPU 5.4-6.0 s (30-32x). With the second core
+taken by other work the wall clock did not move; the longest process's CPU time, what two idle cores
+would show, went down by a third. SQLite alone (the floor) is ~6x `.import` for this schema.
 
 Run: .venv/bin/python benchmarks/bench_import.py [--customers 3000] [--repeat 3] [--smoke] [--json]
 """
