@@ -146,3 +146,30 @@ def test_a_bad_since_date_is_an_input_error(workdir: Path, runner: CliRunner) ->
     code, _, err = simulate(runner, "--from-store", "--since", "last tuesday")
     assert code == 2
     assert "--since: 'last tuesday' is not an ISO 8601 date-time" in err
+
+
+def test_segment_sizes_count_the_whole_store_under_both_policies(workdir: Path, runner: CliRunner) -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    imported = runner.invoke(app, ["import", str(Path(__file__).parent / "data" / "store.jsonl")])
+    assert imported.exit_code == 0, imported.output
+    everyone_vip = (
+        (workdir / "candidate_policy.yaml")
+        .read_text()
+        .replace('"customer.total_spent >= 2000.0 || customer.orders_count >= 10"', '"customer.is_known"')
+    )
+    (workdir / "everyone_vip.yaml").write_text(everyone_vip)
+    result = runner.invoke(
+        app,
+        ["simulate", "--policy", "everyone_vip.yaml", "--tickets", "ticket_history.jsonl", "--segment-sizes"],
+    )
+    assert result.exit_code == 0, result.output
+    sizes = result.stdout.split("Customers per segment in the store now")[1]
+    rows = {}
+    for line in sizes.splitlines():
+        if line.startswith("│"):
+            name, *counts = (cell.strip() for cell in line.strip("│").split("│"))
+            rows[name] = counts
+    # Dana was a VIP already; Lena (a first order) and Sam (a subscriber) become VIPs too.
+    assert rows["vip"] == ["1", "3", "+2"]
+    assert rows["subscriber"] == ["1", "0", "-1"]
+    assert rows["first_time"] == ["1", "0", "-1"]

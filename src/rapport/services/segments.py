@@ -115,6 +115,30 @@ def segment_counts(
     return count_segments(uow_factory, merchant_id=merchant_id, policy=policy, now=now, batch=batch).segments
 
 
+@dataclass(frozen=True, slots=True)
+class SegmentSizes:
+    """The store's customers per segment under two policies: each segment name of either policy (the
+    current one's first, in its order), with its size under each (None: that policy has no such segment)."""
+
+    rows: list[tuple[str, int | None, int | None]]
+    warnings: tuple[str, ...] = ()
+
+
+def compare_segment_sizes(
+    uow_factory: UnitOfWorkFactory, *, merchant_id: int, current: Policy, candidate: Policy, now: datetime
+) -> SegmentSizes:
+    """How the merchant's whole customer base (not only those with tickets) would be segmented by each
+    policy now: what `rapport simulate --segment-sizes` shows beside the replayed tickets."""
+    before = count_segments(uow_factory, merchant_id=merchant_id, policy=current, now=now)
+    after = count_segments(uow_factory, merchant_id=merchant_id, policy=candidate, now=now)
+    sizes = ({s.name: s.customers for s in before.segments}, {s.name: s.customers for s in after.segments})
+    names = dict.fromkeys([*sizes[0], *sizes[1]])
+    return SegmentSizes(
+        rows=[(name, sizes[0].get(name), sizes[1].get(name)) for name in names],
+        warnings=tuple(dict.fromkeys([*before.warnings, *after.warnings])),
+    )
+
+
 def _in_policy_order(policy: Policy, counts: dict[str, int]) -> list[SegmentCount]:
     return [SegmentCount(s.name, s.when.source, counts.get(s.name, 0)) for s in policy.segments]
 
