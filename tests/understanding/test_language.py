@@ -114,11 +114,41 @@ def test_a_missing_package_is_reported_as_no_detector(monkeypatch: pytest.Monkey
             raise ImportError(name)
         return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
 
-    language_module._identifier.cache_clear()
+    language_module._loaded_identifier.cache_clear()
     monkeypatch.setattr(builtins, "__import__", no_py3langid)
     try:
         assert language_module._identifier() is None
     finally:
         monkeypatch.undo()
-        language_module._identifier.cache_clear()
+        language_module._loaded_identifier.cache_clear()
     assert detector_available()
+
+
+def test_threads_that_all_need_the_identifier_at_once_wait_for_one_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+    import time
+
+    from py3langid import langid
+
+    loads: list[int] = []
+    real = langid.LanguageIdentifier.from_model_file
+
+    def slow_load(*args: object, **kwargs: object) -> object:
+        loads.append(threading.get_ident())
+        time.sleep(0.2)  # long enough for every thread to arrive while the first one loads
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    language_module._loaded_identifier.cache_clear()
+    monkeypatch.setattr(langid.LanguageIdentifier, "from_model_file", slow_load)
+    try:
+        threads = [threading.Thread(target=language_module._identifier) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        monkeypatch.undo()
+        language_module._loaded_identifier.cache_clear()
+    assert len(loads) == 1
