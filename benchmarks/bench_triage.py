@@ -179,7 +179,9 @@ def measure(
     def profile_of(email: str) -> Callable[[], object]:
         def run() -> object:
             with units() as uow:
-                return uow.profiles.get_profile(merchant_id=merchant.id, email=email, now=at)
+                profile = uow.profiles.get_profile(merchant_id=merchant.id, email=email, now=at)
+                uow.commit()  # as the services end their reads (PostgreSQL keeps the statements prepared)
+                return profile
 
         return run
 

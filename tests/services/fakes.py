@@ -150,6 +150,7 @@ class FakeUnitOfWork(ports.UnitOfWork):
     def __init__(self, shared: FakeStore) -> None:
         self.shared = shared
         self.committed = False
+        self.write = False
         self._begin()
 
     def _begin(self) -> None:
@@ -250,13 +251,15 @@ class FakeUnitOfWorkFactory(ports.UnitOfWorkFactory):
 
     def __call__(self, *, write: bool = False) -> FakeUnitOfWork:
         unit = FakeUnitOfWork(self.store)
+        unit.write = write
         self.units.append(unit)
         return unit
 
     @property
     def committed(self) -> bool:
-        """Whether any unit of work handed out has committed."""
-        return any(unit.committed for unit in self.units)
+        """Whether any writing unit of work handed out has committed (the services end their reads with a
+        commit too, which changes nothing)."""
+        return any(unit.committed and unit.write for unit in self.units)
 
 
 class RefusingClassifier:

@@ -222,6 +222,7 @@ def authenticate_key(uow_factory: UnitOfWorkFactory, *, raw_key: str, now: datet
         raise Unauthenticated(BAD_KEY)
     with uow_factory() as uow:
         stored = uow.api_keys.find_by_prefix(f"{KEY_PREFIX}{match.group(1)}")
+        uow.commit()  # a read, ended by COMMIT to keep the prepared statements (ports.UnitOfWork)
     digest = sha256_hex(raw_key.strip())
     # Compare even when the prefix is unknown, so both refusals take the same time.
     expected = stored.secret_hash if stored is not None else sha256_hex(secrets.token_hex(8))

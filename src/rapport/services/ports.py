@@ -132,7 +132,13 @@ class TicketHistoryRepository(Protocol):
 
 
 class UnitOfWork(IngestionRepositories, Protocol):
-    """One transaction: `with uow: ...; uow.commit()`; whatever is not committed is rolled back."""
+    """One transaction: `with uow: ...; uow.commit()`; whatever is not committed is rolled back.
+
+    The reads every request makes (the key, the tenant, the customer's profile) end with `commit()` as
+    well: a read transaction's COMMIT and ROLLBACK are the same to the data, but psycopg forgets every
+    prepared statement on a ROLLBACK (it sends DEALLOCATE ALL), and PostgreSQL would then plan the
+    profile's statements again for each ticket (the customer statement takes ~0.7 ms to plan).
+    """
 
     # Read-only members, so that an adapter's concrete repositories satisfy them.
     @property

@@ -82,6 +82,7 @@ class Tenants:
                 policy = parse_stored(stored, merchant.slug)
                 with self._lock:
                     self._parsed[(merchant_id, version)] = policy
+            uow.commit()  # a read, ended by COMMIT to keep the prepared statements (ports.UnitOfWork)
         policy = policy or self._default
         # Limits, budgets and amounts are in the policy's currency (as `open_merchant` keeps it).
         return Tenant(

@@ -92,6 +92,7 @@ def assess(
     given = parse_intent(request.intent) if request.intent else None  # a bad hint fails before any read
     with uow_factory() as uow:
         known = know_customer(uow, merchant_id=merchant_id, request=request)
+        uow.commit()  # a read, ended by COMMIT to keep the prepared statements (ports.UnitOfWork)
     return read_and_decide(known, policy=policy, classifier=classifier, request=request, given=given)
 
 

@@ -82,6 +82,7 @@ def take_in(
             if earlier is not None:
                 return IntakeResult(IntakeOutcome.RETRIED, view_of(uow, merchant_id, earlier, intake.now))
         known = know_customer(uow, merchant_id=merchant_id, request=request)
+        uow.commit()  # a read, ended by COMMIT to keep the prepared statements (ports.UnitOfWork)
     triaged = read_and_decide(known, policy=tenant.policy, classifier=classifier, request=request)
     draft = drafter.draft(triaged.ticket, triaged.profile, triaged.decision, tenant.brand)
     try:
