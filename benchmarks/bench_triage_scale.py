@@ -68,7 +68,7 @@ def chart(results: list[dict[str, Any]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
+    fig, ax = plt.subplots(figsize=(9, 4.2), dpi=110)
     for database, style in (("sqlite", "-"), ("postgresql", "--")):
         rows = sorted((r for r in results if r["database"] == database), key=lambda r: r["customers"])
         if not rows:
@@ -86,7 +86,7 @@ def chart(results: list[dict[str, Any]], path: Path) -> None:
     ax.set_xlabel("customers in the store")
     ax.set_ylabel("milliseconds per ticket (warm)")
     ax.set_title("Triage latency against store size (2 cores)")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
@@ -101,7 +101,12 @@ def main() -> None:
     parser.add_argument("--classifier", choices=("tfidf", "installed"), default="tfidf")
     parser.add_argument("--chart", type=Path, help="where to draw the chart (PNG)")
     parser.add_argument("--smoke", action="store_true", help="two tiny stores, few samples (CI)")
+    parser.add_argument("--replot", type=Path, help="draw --chart from an earlier run's printed output")
     args = parser.parse_args()
+    if args.replot:
+        lines = args.replot.read_text().splitlines()
+        chart([json.loads(line) for line in lines if line.startswith("{")], args.chart or Path("chart.png"))
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     if args.smoke:
         sizes, args.samples = [300, 1000], 40
