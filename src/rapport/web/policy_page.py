@@ -37,8 +37,8 @@ def _configured_source(app: Rapport) -> str:
 class SegmentCounts:
     """The policy page's segment counts, counted in the background and kept per merchant and policy
     version for a few minutes: one SQL query (`services.segments`) takes two to three seconds per
-    million customers (docs/benchmarks.md), and a policy with a rule SQL cannot count falls back to reading every profile (hours for a
-    large store) — either way longer than a page should wait for."""
+    million customers (docs/benchmarks.md), and a policy with a rule SQL cannot count falls back to
+    reading every profile (hours for a large store) — either way longer than a page should wait for."""
 
     def __init__(self, app: Rapport, *, keep_seconds: float = 600.0) -> None:
         self.app = app
