@@ -29,11 +29,9 @@ from sqlalchemy import (
     case,
     cast,
     exists,
-    false,
     func,
     literal,
     not_,
-    or_,
     select,
     text,
     true,
@@ -43,22 +41,13 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.selectable import FromClause, Select, Subquery
-from sqlalchemy.types import TypeEngine
 
 from rapport.policy.cel_subset import (
-    Binary,
-    Fact,
-    InList,
-    InTags,
-    ListLiteral,
-    Literal,
     Node,
-    Unary,
     facts_read,
 )
 from rapport.store.models import (
     Customer,
-    CustomerTag,
     Grant,
     Order,
     Subscription,
@@ -73,6 +62,7 @@ from rapport.store.repositories.profiles import (
     REFUND_OFFERS,
     counted,
 )
+from rapport.store.repositories.segment_rules_sql import grouped_op, rule_sql
 
 ORDER_FACTS = frozenset(
     {"orders_count", "total_spent", "spent_last_365d", "average_order_value", "open_orders", "tenure_days"}
@@ -80,7 +70,6 @@ ORDER_FACTS = frozenset(
 CONTACT_FACTS = frozenset({"contacts_last_90d", "refunds_last_90d", "credits_last_90d", "granted_last_90d"})
 _MS_PER_DAY = 86_400_000
 PG_WORK_MEM = "256MB"  # for the count's statement only (SET LOCAL)
-_GROUPED = 100  # above every SQL operator: both operands of a custom operator are parenthesized
 
 
 class SegmentCountRepository:
@@ -119,7 +108,10 @@ class SegmentCountRepository:
         names = _names(rules, otherwise)
         # Each segment as its position in `names`: the counts below compare integers, not strings.
         choice = case(
-            *[(_sql(rule, facts, in_sets), literal(names.index(name), BigInteger())) for name, rule in rules],
+            *[
+                (rule_sql(rule, facts, in_sets=in_sets), literal(names.index(name), BigInteger()))
+                for name, rule in rules
+            ],
             else_=literal(names.index(otherwise), BigInteger()),
         )
         # The OFFSET keeps both backends from merging `chosen` into the counts (which would work the
@@ -153,7 +145,7 @@ def _cents(amount: ColumnElement[Any]) -> ColumnElement[Any]:
 
 
 def _as_money(cents: ColumnElement[Any]) -> ColumnElement[Any]:
-    return _op(cast(cents, Float()), "/", literal(100.0, Float()), Float())
+    return grouped_op(cast(cents, Float()), "/", literal(100.0, Float()), Float())
 
 
 def _facts(*, merchant_id: int, now: datetime, needed: frozenset[str], dialect: str) -> Subquery:
@@ -272,7 +264,7 @@ def _order_facts(
 
 def _average_cents(total: ColumnElement[Any], count: ColumnElement[Any]) -> ColumnElement[Any]:
     """total / count in cents, half-up (away from zero), in integers so that no float rounding enters."""
-    halves = _op(func.abs(total) * 2 + count, "/", count * 2, BigInteger())
+    halves = grouped_op(func.abs(total) * 2 + count, "/", count * 2, BigInteger())
     return case((count == 0, 0), (total < 0, -halves), else_=halves)
 
 
@@ -286,10 +278,10 @@ def _tenure_days(since: ColumnElement[Any], now: datetime, dialect: str) -> Colu
 
         difference = ms(literal(stamp, String())) - ms(since)
         per_day = literal(_MS_PER_DAY, BigInteger())
-        days: ColumnElement[Any] = _op(difference, "/", per_day, BigInteger())
+        days: ColumnElement[Any] = grouped_op(difference, "/", per_day, BigInteger())
     else:
         seconds = func.extract("epoch", literal(now) - since)
-        days = cast(func.floor(_op(seconds, "/", literal(86400.0, Float()), Float())), BigInteger)
+        days = cast(func.floor(grouped_op(seconds, "/", literal(86400.0, Float()), Float())), BigInteger)
     return case((since.is_(None), 0), (days < 0, 0), else_=days)
 
 
@@ -354,77 +346,6 @@ def _contact_facts(
         "granted_last_90d": _as_money(positive(refunds) + positive(credits)),
     }
     return [column.label(name) for name, column in available.items() if name in needed]
-
-
-def _sql(node: Node, facts: Subquery, in_sets: bool) -> ColumnElement[Any]:
-    """The SQL of a translated rule over the `facts` row (`in_sets`: a tag test with a constant tag
-    reads one set of the tag's customers, as SQLite does best, rather than a lookup per customer)."""
-    if isinstance(node, Literal):
-        return _literal(node)
-    if isinstance(node, Fact):
-        return facts.c[node.name]
-    if isinstance(node, Unary):
-        operand = _sql(node.operand, facts, in_sets)
-        if node.op == "!":
-            return not_(operand)
-        # `0 - x`, not `-x`: a negated negation would render as `--x`, which SQL reads as a comment.
-        zero = Literal(0, "int") if node.type == "int" else Literal(0.0, "double")
-        return _op(_literal(zero), "-", operand, operand.type)
-    if isinstance(node, InList):
-        if not node.items:
-            return false()
-        return _sql(node.needle, facts, in_sets).in_([item.value for item in node.items])
-    if isinstance(node, InTags):
-        tag = _sql(node.needle, facts, in_sets)
-        if in_sets and isinstance(node.needle, Literal):
-            return facts.c.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag == tag))
-        return exists().where(CustomerTag.customer_id == facts.c.id, CustomerTag.tag == tag)
-    if isinstance(node, Binary):
-        return _binary(node, _sql(node.left, facts, in_sets), _sql(node.right, facts, in_sets))
-    if isinstance(node, ListLiteral):  # only ever inside `in`, which the parser folds into InList
-        raise ValueError("a list literal is not a value in SQL")
-    raise ValueError(f"unknown node {node!r}")
-
-
-def _literal(node: Literal) -> ColumnElement[Any]:
-    if isinstance(node.value, bool):
-        return true() if node.value else false()
-    kinds: dict[str, TypeEngine[Any]] = {"int": BigInteger(), "double": Float(), "string": String()}
-    kind = kinds[node.type]
-    value: ColumnElement[Any] = literal(node.value, kind)
-    return value
-
-
-def _binary(node: Binary, left: ColumnElement[Any], right: ColumnElement[Any]) -> ColumnElement[Any]:
-    op = node.op
-    if op == "||":
-        return or_(left, right)
-    if op == "&&":
-        return and_(left, right)
-    comparisons = {
-        "==": left.__eq__,
-        "!=": left.__ne__,
-        "<": left.__lt__,
-        "<=": left.__le__,
-        ">": left.__gt__,
-        ">=": left.__ge__,
-    }
-    if op in comparisons:
-        result: ColumnElement[Any] = comparisons[op](right)
-        return result
-    # Arithmetic keeps CEL's types: int operations stay integers (`/` and `%` truncate toward zero on
-    # both backends, as in CEL), double ones stay doubles.
-    kind = BigInteger() if node.type == "int" else Float()
-    return _op(left, op, right, kind)
-
-
-def _op(
-    left: ColumnElement[Any], op: str, right: ColumnElement[Any], kind: TypeEngine[Any]
-) -> ColumnElement[Any]:
-    """`left op right` with both sides in parentheses: a custom operator has no precedence of its own, so
-    SQLAlchemy would otherwise render `(a - b) / c` as `a - b / c`."""
-    result: ColumnElement[Any] = left.op(op, precedence=_GROUPED, return_type=kind)(right)
-    return result
 
 
 __all__ = ["SegmentCountRepository"]
