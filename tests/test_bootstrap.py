@@ -118,3 +118,16 @@ def test_the_tfidf_intent_model_reads_messages_when_configured(tmp_path):
 def test_an_unknown_intent_model_setting_is_refused(tmp_path):
     with pytest.raises(ValueError, match="intent_model"):
         settings_for(tmp_path, intent_model="gpt")
+
+
+def test_a_bad_setting_in_the_environment_is_an_input_error_naming_the_variable(monkeypatch):
+    from rapport.config import load_settings
+
+    monkeypatch.setenv("RAPPORT_INTENT_MODEL", "gpt")
+    monkeypatch.setenv("RAPPORT_SMTP_PORT", "abc")
+    with pytest.raises(InvalidInput) as refused:
+        load_settings()
+    assert "RAPPORT_INTENT_MODEL: " in refused.value.message
+    assert "(got 'gpt')" in refused.value.message
+    assert "RAPPORT_SMTP_PORT: " in refused.value.message
+

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rapport.domain.errors import InvalidInput
 
 
 class Settings(BaseSettings):
@@ -89,5 +92,16 @@ class Settings(BaseSettings):
 
 
 def load_settings() -> Settings:
-    """Read the settings from the environment (called by entrypoints only, never by the core)."""
-    return Settings()
+    """Read the settings from the environment (called by entrypoints only, never by the core); a value
+    that is not valid is an `InvalidInput` naming its variable (`RAPPORT_INTENT_MODEL: ...`)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise InvalidInput("; ".join(_problem(error) for error in exc.errors())) from None
+
+
+def _problem(error: ErrorDetails) -> str:
+    field = str(error["loc"][0]) if error["loc"] else ""
+    variable = Settings.model_fields[field].validation_alias if field in Settings.model_fields else None
+    name = variable if isinstance(variable, str) else f"RAPPORT_{field.upper()}"
+    return f"{name}: {error['msg']} (got {error.get('input')!r})"

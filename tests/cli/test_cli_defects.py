@@ -134,3 +134,14 @@ def test_a_missing_policy_is_an_input_error_with_exit_2(
     result = CliRunner().invoke(app, ["profile", "a@example.com"])
     assert result.exit_code == 2
     assert "rapport init" in result.output
+
+
+def test_a_bad_setting_in_the_environment_fails_in_one_line_naming_it(
+    workdir: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAPPORT_INTENT_MODEL", "gpt")
+    result = rapport(runner, "triage", "--email", LENA, "--message", "where is my parcel")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: RAPPORT_INTENT_MODEL: ")
