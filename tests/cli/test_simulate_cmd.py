@@ -173,3 +173,17 @@ def test_segment_sizes_count_the_whole_store_under_both_policies(workdir: Path, 
     assert rows["vip"] == ["1", "3", "+2"]
     assert rows["subscriber"] == ["1", "0", "-1"]
     assert rows["first_time"] == ["1", "0", "-1"]
+
+
+def test_segment_sizes_need_no_policy_file_when_the_current_policy_is_the_shipped_one(
+    workdir: Path, runner: CliRunner
+) -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    imported = runner.invoke(app, ["import", str(Path(__file__).parent / "data" / "store.jsonl")])
+    assert imported.exit_code == 0, imported.output
+    (workdir / "rapport.yaml").unlink()
+    args = ["simulate", "--policy", "candidate_policy.yaml", "--tickets", "ticket_history.jsonl"]
+    result = runner.invoke(app, [*args, "--segment-sizes"])
+    assert result.exit_code == 0, result.output
+    assert "the shipped default policy" in result.stdout
+    assert "Customers per segment in the store now" in result.stdout

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from rapport.bootstrap import build
 from rapport.cli.context import (
     EXIT_INPUT,
     EXIT_OK,
@@ -98,7 +99,7 @@ def register(app: typer.Typer) -> None:
             result = simulate(
                 history.tickets, current=now_policy, candidate=candidate, agents=staffing, seed=seed
             )
-            sizes = _segment_sizes(current, now_policy, candidate) if segment_sizes else None
+            sizes = _segment_sizes(now_policy, candidate) if segment_sizes else None
         _report_bad_lines(source, history)
         if not history.tickets:
             typer.echo(f"error: {source}: no usable ticket", err=True)
@@ -139,9 +140,10 @@ def _read(tickets: Path | None, *, since: str | None, until: str | None, current
     )
 
 
-def _segment_sizes(current: Path | None, now_policy: Policy, candidate: Policy) -> SegmentSizes:
-    """The whole store's customers per segment now, under each policy (SQL counts: seconds for 1M)."""
-    app = application(current)
+def _segment_sizes(now_policy: Policy, candidate: Policy) -> SegmentSizes:
+    """The whole store's customers per segment now, under each policy (SQL counts: seconds for 1M). The
+    store is opened with the current policy as simulated, so no policy file is needed for it."""
+    app = build(settings(), policy=now_policy)
     return compare_segment_sizes(
         app.uow_factory,
         merchant_id=app.merchant.id,
