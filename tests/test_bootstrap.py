@@ -130,4 +130,3 @@ def test_a_bad_setting_in_the_environment_is_an_input_error_naming_the_variable(
     assert "RAPPORT_INTENT_MODEL: " in refused.value.message
     assert "(got 'gpt')" in refused.value.message
     assert "RAPPORT_SMTP_PORT: " in refused.value.message
-
