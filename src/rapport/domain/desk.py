@@ -91,3 +91,8 @@ class Actor:
     @property
     def is_person(self) -> bool:
         return self.user_id is not None
+
+    @property
+    def shown_as(self) -> str:
+        """Who the event log names: the label, else the role."""
+        return self.label or self.role.value

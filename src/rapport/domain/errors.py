@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 
 class RapportError(Exception):
     """Base of every expected failure. `code` is stable and machine-readable."""
@@ -73,3 +75,13 @@ class Conflict(RapportError):
     empty queue)."""
 
     code = "conflict"
+
+
+def portable_error(exc: BaseException) -> BaseException:
+    """`exc` if it survives pickling (so a forked parser can hand it to its parent), else a RuntimeError
+    with its text."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # noqa: BLE001 - any failure means: send the text instead
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc

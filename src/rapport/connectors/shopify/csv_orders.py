@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import pickle
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -26,7 +25,7 @@ from operator import itemgetter
 from typing import Any
 
 from rapport.connectors.shopify.records import normalise_status, parse_money, parse_time
-from rapport.domain.errors import InvalidInput
+from rapport.domain.errors import InvalidInput, portable_error
 from rapport.domain.limits_of_store import (
     ID_LENGTH,
     ORDER_NAME_LENGTH,
@@ -337,7 +336,7 @@ def _produce(chunks: Iterator[Chunk], sender: Connection) -> None:
     except BrokenPipeError:
         code = 1  # the writer has gone
     except BaseException as exc:  # noqa: BLE001 - handed to the writer, which raises it
-        sender.send(("error", _portable(exc)))
+        sender.send(("error", portable_error(exc)))
         code = 1
     # Straight out: no flushing of inherited stdio (a progress-bar thread of the parent may have held
     # its lock at the fork) and no finalizers of the parent's objects.
@@ -355,12 +354,3 @@ def _received(receiver: Connection) -> Iterator[Chunk]:
         if kind == "error":
             raise payload
         yield payload
-
-
-def _portable(exc: BaseException) -> BaseException:
-    """`exc` if it survives pickling, else a RuntimeError with its text."""
-    try:
-        pickle.loads(pickle.dumps(exc))
-    except Exception:  # noqa: BLE001 - any failure means: send the text instead
-        return RuntimeError(f"{type(exc).__name__}: {exc}")
-    return exc

@@ -213,7 +213,7 @@ def _create(
         to_status=status,
         actor_user_id=actor.user_id,
         actor_key_id=actor.key_id,
-        actor_label=actor.label or actor.role.value,
+        actor_label=actor.shown_as,
         detail=detail,
     )
     return TicketView(

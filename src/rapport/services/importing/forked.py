@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection
 
+from rapport.domain.errors import portable_error
 from rapport.services.importing.prepared import Chunk
 
 try:
@@ -88,7 +89,7 @@ def _run(produce: Callable[[], Iterator[Chunk]], sender: Connection) -> None:
     except BrokenPipeError:
         code = 1  # the writer has gone
     except BaseException as exc:  # noqa: BLE001 - handed to the writer, which raises it
-        sender.send_bytes(_dumps(("error", _portable(exc))))
+        sender.send_bytes(_dumps(("error", portable_error(exc))))
         code = 1
     os._exit(code)
 
@@ -127,12 +128,3 @@ def _unpickled(received: queue.Queue[bytes | None]) -> Iterator[Chunk]:
 
 def _dumps(message: object) -> bytes:
     return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _portable(exc: BaseException) -> BaseException:
-    """`exc` if it survives pickling, else a RuntimeError with its text."""
-    try:
-        pickle.loads(pickle.dumps(exc))
-    except Exception:  # noqa: BLE001 - any failure means: send the text instead
-        return RuntimeError(f"{type(exc).__name__}: {exc}")
-    return exc

@@ -34,7 +34,6 @@ from rapport.store.repositories.tickets import TicketRepository
 Cursor = tuple[int, datetime, int]  # (priority, first_response_due, id) of the last ticket of a page
 
 
-_MESSAGE_INSERT = insert(table_of(TicketMessage)).returning(table_of(TicketMessage).c.id)
 # SQLAlchemy sends the rows as one multi-row VALUES ("insertmanyvalues") on PostgreSQL and returns the ids in
 # their order; on SQLite, whose RETURNING does not promise an order, one row at a time.
 _MESSAGES_INSERT = insert(table_of(TicketMessage)).returning(
@@ -149,18 +148,16 @@ class DeskRepository:
         draft_source: str | None = None,
         guardrails: dict[str, Any] | None = None,
     ) -> int:
-        values = {
-            "merchant_id": merchant_id,
-            "ticket_id": ticket_id,
-            "author": author,
-            "user_id": user_id,
-            "body": body,
-            "created_at": now,
-            "draft_source": draft_source,
-            "guardrails": guardrails,
-        }
-        # Core, not the ORM: one INSERT ... RETURNING, without a unit-of-work flush around it.
-        return int(self.session.execute(_MESSAGE_INSERT, values).scalar_one())
+        message = NewMessage(
+            author=author,
+            body=body,
+            created_at=now,
+            user_id=user_id,
+            draft_source=draft_source,
+            guardrails=guardrails,
+        )
+        (message_id,) = self.add_messages(merchant_id=merchant_id, ticket_id=ticket_id, messages=[message])
+        return message_id
 
     def add_messages(self, *, merchant_id: int, ticket_id: int, messages: Sequence[NewMessage]) -> list[int]:
         """Add several messages (one multi-row INSERT ... RETURNING on PostgreSQL); their ids, in order."""
@@ -200,7 +197,7 @@ class DeskRepository:
             "to_status": None if to_status is None else to_status.value,
             "actor_user_id": actor.user_id,
             "actor_key_id": actor.key_id,
-            "actor_label": actor.label or actor.role.value,
+            "actor_label": actor.shown_as,
             "detail": detail,
         }
         return int(self.session.execute(_EVENT_INSERT, values).scalar_one())
