@@ -83,12 +83,14 @@ class TicketRepository:
         }
         shape = _Shape(known=known, has_order=order_external_id is not None, desk=tuple(sorted(desk or ())))
         params = {_param(name): value for name, value in values.items()}
-        if self.session.get_bind().dialect.name == "postgresql":
+        # Core statements on the session's connection: the ORM's execution path is not needed for them.
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
             both = params | {_param(name, _DECISIONS): value for name, value in decision_values.items()}
-            row = self.session.execute(_both_in_one(shape), both).one()
+            row = connection.execute(_both_in_one(shape), both).one()
         else:
-            row = self.session.execute(_ticket_insert(shape), params).one()
-            self.session.execute(
+            row = connection.execute(_ticket_insert(shape), params).one()
+            connection.execute(
                 _decision_insert(), decision_values | {"merchant_id": merchant_id, "ticket_id": row.id}
             )
         return StoredTicket(id=row.id, customer_id=row.customer_id, order_id=row.order_id)
