@@ -8,8 +8,11 @@ Writes a synthetic store (the demo's generator, seeded) to a temporary file, the
   - re-import: the same file again (every record updated: the idempotent re-run), records/s;
   - floor:     the rows those records become, converted beforehand (not timed), inserted with one
     executemany per table into the store's own tables (their indexes, unique keys and foreign keys;
-    customers and orders found by subqueries): what SQLite itself costs for this schema, which no
-    importer can beat. The import's distance from it is the importer's own cost.
+    customers and orders found by subqueries): what SQLite itself costs for this schema;
+  - loader:    the rows the import wrote, dumped beforehand (not timed) to one CSV file per table with
+    their ids, loaded by the `sqlite3` shell's `.import --csv` into a new store's tables (indexes, keys,
+    foreign keys on), one transaction; the row counts checked equal: SQLite's own loader on the same
+    data, the reference of issue 14 ("loader" ratios; the raw-lines ratios are kept beside them).
 Each line is one record, so records/s and lines/s compare directly; the ratio is how many times longer
 the import takes than the reference. CPU seconds of this process and of the forked parser are printed
 too: on a shared machine the wall clock waits for cores other work holds (the load average is printed
@@ -32,6 +35,8 @@ Run: .venv/bin/python benchmarks/bench_import.py [--customers 3000] [--repeat 3]
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
 import json
 import os
 import shutil
@@ -42,6 +47,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import MetaData
 
 from rapport.demo.showcase import DEMO_NOW
 from rapport.demo.synthetic import StoreGenerator
@@ -171,6 +178,56 @@ def floor_import(data: Path, db: Path) -> tuple[float, float]:
         engine.dispose()
 
 
+# The database's own loader: the rows the import wrote, dumped beforehand (not timed) to one CSV file
+# per table with their ids, loaded by the `sqlite3` shell's `.import --csv` into a new store's real
+# tables (indexes, unique keys, foreign keys on), one transaction: the same data, SQLite's own loader.
+NOT_DATA = {"alembic_version"}
+
+
+def dump_tables(db: Path, directory: Path) -> list[tuple[str, Path, int]]:
+    """Each table the import filled, parents first: its name, its CSV file (no header), its rows.
+
+    The values as stored (sqlite3's own types). A NULL becomes an empty field, which `.import` loads as
+    an empty text: the shell has no NULL in CSV; the count check below fails should a foreign key need one.
+    """
+    engine = make_engine(f"sqlite:///{db}")
+    metadata = MetaData()
+    metadata.reflect(engine)  # for the tables' order only: parents before children
+    engine.dispose()
+    dumped = []
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        for table in (t.name for t in metadata.sorted_tables if t.name not in NOT_DATA):
+            rows = connection.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
+            if rows:
+                path = directory / f"{table}.csv"
+                with path.open("w", encoding="utf-8", newline="") as handle:
+                    csv.writer(handle).writerows(rows)
+                dumped.append((table, path, len(rows)))
+    return dumped
+
+
+def loader_reference(imported: Path, db: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of `.import --csv` of the imported rows into a new store (see above)."""
+    shell = shutil.which("sqlite3")
+    if not shell:
+        raise SystemExit("the loader reference needs the sqlite3 shell")
+    dumped = dump_tables(imported, db.parent)
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine)  # the store's schema, in WAL mode as the store keeps it
+    engine.dispose()
+    commands = ["PRAGMA foreign_keys = ON;", "PRAGMA synchronous = NORMAL;", "BEGIN;"]
+    commands += [f".import --csv {path} {table}" for table, path, _ in dumped] + ["COMMIT;"]
+    before, started = os.times(), time.perf_counter()
+    subprocess.run([shell, "-bail", str(db)], input="\n".join(commands), text=True, check=True)
+    seconds, cpu = time.perf_counter() - started, _cpu(before, os.times(), children=True)
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        for table, _, rows in dumped:
+            loaded = connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+            if loaded != rows:
+                raise SystemExit(f"the loader put {loaded} rows into {table}, the import {rows}")
+    return seconds, cpu
+
+
 def timed(factory: Any, data: Path) -> tuple[float, float, float, ImportReport]:
     """Wall seconds, CPU seconds of this process and of its children, and the report, of one import."""
     before, started = os.times(), time.perf_counter()
@@ -194,6 +251,8 @@ def one_run(data: Path, directory: Path, records: int) -> dict[str, Any]:
         engine.dispose()
     if report.errors or second.errors or second.updated != report.inserted or report.inserted != records:
         raise SystemExit(f"unexpected import result: {report.errors[:3]} {second.errors[:3]}")
+    loader_seconds, loader_cpu = loader_reference(directory / "import.db", directory / "loader.db")
+    loader = (loader_seconds, loader_cpu)
     return {
         "reference_tool": tool,
         "reference": {
@@ -208,14 +267,28 @@ def one_run(data: Path, directory: Path, records: int) -> dict[str, Any]:
             "ratio": round(floor_seconds / ref_seconds, 2),
             "cpu_ratio": _times(floor_cpu, ref_cpu),
         },
-        "import": _figures(records, (first, first_cpu, first_child), (ref_seconds, ref_cpu), floor_seconds),
-        "reimport": _figures(records, (again, again_cpu, again_child), (ref_seconds, ref_cpu), floor_seconds),
+        "loader": {
+            "seconds": round(loader_seconds, 3),
+            "cpu_s": round(loader_cpu, 2),
+            "records_per_s": round(records / loader_seconds),
+            "ratio": round(loader_seconds / ref_seconds, 2),
+        },
+        "import": _figures(
+            records, (first, first_cpu, first_child), (ref_seconds, ref_cpu), floor_seconds, loader
+        ),
+        "reimport": _figures(
+            records, (again, again_cpu, again_child), (ref_seconds, ref_cpu), floor_seconds, loader
+        ),
         "loadavg": [round(x, 2) for x in os.getloadavg()],
     }
 
 
 def _figures(
-    records: int, measured: tuple[float, float, float], reference: tuple[float, float], floor: float
+    records: int,
+    measured: tuple[float, float, float],
+    reference: tuple[float, float],
+    floor: float,
+    loader: tuple[float, float],
 ) -> dict[str, Any]:
     seconds, cpu, child = measured
     return {
@@ -225,6 +298,8 @@ def _figures(
         "parser_cpu_s": round(child, 2),
         "ratio": round(seconds / reference[0], 2),  # times longer than the reference
         "floor_ratio": round(seconds / floor, 2),  # times longer than the floor
+        "loader_ratio": round(seconds / loader[0], 2),  # times longer than `.import --csv` of the rows
+        "loader_cpu_ratio": _times(max(cpu, child), loader[1]),
         # The longer of the two processes' CPU time against the reference's: what the wall clock would
         # show on two idle cores, less the waits (shared machines are rarely idle).
         "cpu_ratio": _times(max(cpu, child), reference[1]),
@@ -262,11 +337,15 @@ def main() -> None:
     figures["runs"] = runs
     for kind in ("import", "reimport"):
         ratios = [r[kind]["ratio"] for r in runs]
+        loader_ratios = [r[kind]["loader_ratio"] for r in runs]
         rates = [r[kind]["records_per_s"] for r in runs]
         figures[kind] = {
             "median_cpu_ratio": round(statistics.median(r[kind]["cpu_ratio"] for r in runs), 2),
             "best_ratio": min(ratios),
             "median_ratio": round(statistics.median(ratios), 2),
+            "best_loader_ratio": min(loader_ratios),
+            "median_loader_ratio": round(statistics.median(loader_ratios), 2),
+            "median_loader_cpu_ratio": round(statistics.median(r[kind]["loader_cpu_ratio"] for r in runs), 2),
             "best_records_per_s": max(rates),
             "median_records_per_s": round(statistics.median(rates)),
         }
@@ -287,6 +366,9 @@ def main() -> None:
         floor = round(statistics.median(r[kind]["floor_ratio"] for r in runs), 2)
         median = f"median {f['median_records_per_s']:,} ({f['median_ratio']}x; {floor}x the floor)"
         print(f"{label}: {best}, {median}; CPU {f['median_cpu_ratio']}x the reference's (median)")
+        loaders = f"best {f['best_loader_ratio']}x, median {f['median_loader_ratio']}x"
+        cpu = f"CPU {f['median_loader_cpu_ratio']}x its CPU (median)"
+        print(f"  against the loader (.import --csv of the same rows into the real tables): {loaders}; {cpu}")
 
 
 def _print_run(number: int, run: dict[str, Any]) -> None:
@@ -301,11 +383,16 @@ def _print_run(number: int, run: dict[str, Any]) -> None:
     )
     cpu = f"CPU {floor['cpu_s']:.2f} s, {floor['cpu_ratio']}x the reference's"
     print(f"  floor     {rate}; {cpu}: SQLite's own cost of this schema)")
+    loader = run["loader"]
+    rate = f"{loader['records_per_s']:>9,} records/s ({loader['seconds']:.2f} s"
+    rate += f", {loader['ratio']}x the reference"
+    print(f"  loader    {rate}; CPU {loader['cpu_s']:.2f} s: .import --csv of the import's rows)")
     for kind, label in (("import", "import"), ("reimport", "re-import")):
         f = run[kind]
         cpu = f"CPU {f['cpu_s']:.2f} s + {f['parser_cpu_s']:.2f} s parser, {f['cpu_ratio']}x the reference's"
         rate = f"{f['records_per_s']:>9,} records/s ({f['seconds']:.2f} s, {f['ratio']}x the reference"
-        print(f"  {label:9} {rate}, {f['floor_ratio']}x the floor; {cpu})")
+        loader = f"{f['loader_ratio']}x the loader (CPU {f['loader_cpu_ratio']}x)"
+        print(f"  {label:9} {rate}, {f['floor_ratio']}x the floor, {loader}; {cpu})")
 
 
 if __name__ == "__main__":

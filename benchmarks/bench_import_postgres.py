@@ -6,8 +6,12 @@ Measures, each in a fresh schema:
   - csv:        a Shopify "Export orders" CSV (`import_shopify_csv`, the parser forked as by default),
                 rows/s;
   - reference:  each file's raw lines `COPY`'d into a table of one text column, no index (the server's
-                floor for that many bytes and rows), lines/s.
-The ratio printed is the reference's rate over the import's: how many times slower than `COPY` it is.
+                floor for that many bytes and rows), lines/s;
+  - loader:     the rows each import wrote, dumped beforehand (not timed) to CSV with their ids, then
+                `COPY ... FROM STDIN (FORMAT csv)` per table in one transaction into a fresh store's
+                real tables (indexes, unique keys, foreign keys): the same data by PostgreSQL's own
+                loader, the reference of issue 14. Row counts are checked equal to the import's.
+The ratios printed are the import's time over each reference's: how many times longer it takes.
 `--smoke` (300 customers, 1,500 CSV rows) runs in CI so the script keeps working; `--json` prints one
 JSON line.
 
@@ -29,7 +33,7 @@ from typing import Any
 
 from bench_concurrency import postgres_schema
 from bench_shopify_import import HEADER, write_export
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, MetaData, text
 
 from rapport.connectors.shopify.csv_import import ShopifyCsvExports
 from rapport.demo.showcase import DEMO_NOW
@@ -51,7 +55,7 @@ def rate(count: int, seconds: float) -> dict[str, Any]:
     return {"seconds": round(seconds, 3), "per_s": round(count / seconds)}
 
 
-def measure_jsonl(url: str, path: Path, records: int) -> dict[str, Any]:
+def measure_jsonl(url: str, path: Path, records: int) -> tuple[dict[str, Any], Dumped]:
     with postgres_schema(url) as in_schema:
         engine = make_engine(in_schema)
         upgrade(engine)
@@ -63,14 +67,15 @@ def measure_jsonl(url: str, path: Path, records: int) -> dict[str, Any]:
             started = time.perf_counter()
             again = import_jsonl(units, path=path, merchant="bench")
             updated = time.perf_counter() - started
+            dumped = dump_tables(engine, path.parent, "jsonl")
         finally:
             engine.dispose()
     if first.errors or again.errors or (first.inserted, again.updated) != (records, records):
         raise SystemExit(f"unexpected import result: {first.errors[:3]} {again.errors[:3]}")
-    return {"fresh": rate(records, fresh), "again": rate(records, updated)}
+    return {"fresh": rate(records, fresh), "again": rate(records, updated)}, dumped
 
 
-def measure_csv(url: str, path: Path, rows: int) -> dict[str, Any]:
+def measure_csv(url: str, path: Path, rows: int) -> tuple[dict[str, Any], Dumped]:
     with postgres_schema(url) as in_schema:
         engine = make_engine(in_schema)
         upgrade(engine)
@@ -87,11 +92,12 @@ def measure_csv(url: str, path: Path, rows: int) -> dict[str, Any]:
             )
             seconds = time.perf_counter() - started
             orders = _count(engine, "orders")
+            dumped = dump_tables(engine, path.parent, "csv")
         finally:
             engine.dispose()
     if report.rejected or report.rows != rows:
         raise SystemExit(f"unexpected CSV import result: {report.rows} rows, {report.errors[:3]}")
-    return {"orders": orders, **rate(rows, seconds)}
+    return {"orders": orders, **rate(rows, seconds)}, dumped
 
 
 def measure_copy(url: str, path: Path) -> dict[str, Any]:
@@ -117,44 +123,116 @@ def measure_copy(url: str, path: Path) -> dict[str, Any]:
 
 def _count(engine: Engine, table: str) -> int:
     with engine.connect() as connection:
-        return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+        return int(connection.execute(text(f'SELECT count(*) FROM "{table}"')).scalar_one())
+
+
+# The database's own loader: the rows an import wrote, dumped beforehand (not timed) by `COPY ... TO
+# STDOUT (FORMAT csv)` to one file per table with their ids, then `COPY ... FROM STDIN (FORMAT csv)`
+# per table, parents first, in one transaction into a new store's real tables (indexes, unique keys,
+# foreign keys in place); the row counts checked equal. The same data, PostgreSQL's own loader.
+NOT_DATA = {"alembic_version"}
+Dumped = list[tuple[str, Path, int]]
+
+
+def dump_tables(engine: Engine, directory: Path, prefix: str) -> Dumped:
+    """Each table the import filled, parents first: its name, its CSV file, its rows."""
+    metadata = MetaData()
+    metadata.reflect(engine)
+    dumped = []
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        for table in (t.name for t in metadata.sorted_tables if t.name not in NOT_DATA):
+            path = directory / f"{prefix}_{table}.csv"
+            with raw.cursor() as cursor, path.open("wb") as out:
+                with cursor.copy(f'COPY "{table}" TO STDOUT (FORMAT csv)') as copy:
+                    for block in copy:
+                        out.write(block)
+            rows = _count(engine, table)
+            if rows:
+                dumped.append((table, path, rows))
+    return dumped
+
+
+def measure_loader(url: str, dumped: Dumped) -> dict[str, Any]:
+    """Seconds to `COPY` the dumped rows into a new store, one transaction (see above)."""
+    with postgres_schema(url) as in_schema:
+        engine = make_engine(in_schema)
+        upgrade(engine)
+        try:
+            started, before = time.perf_counter(), os.times()
+            with engine.begin() as connection:
+                raw = connection.connection.driver_connection
+                assert raw is not None
+                for table, path, _ in dumped:
+                    with raw.cursor() as cursor, path.open("rb") as source:
+                        with cursor.copy(f'COPY "{table}" FROM STDIN (FORMAT csv)') as copy:
+                            while block := source.read(BLOCK):
+                                copy.write(block)
+            seconds, after = time.perf_counter() - started, os.times()
+            for table, _, rows in dumped:
+                if (loaded := _count(engine, table)) != rows:
+                    raise SystemExit(f"the loader put {loaded} rows into {table}, the import {rows}")
+        finally:
+            engine.dispose()
+    rows = sum(rows for _, _, rows in dumped)
+    cpu = after.user - before.user + after.system - before.system  # this process's; the server's not
+    return {"tables": len(dumped), "rows": rows, **rate(rows, seconds), "cpu_s": round(cpu, 2)}
 
 
 def run(url: str, customers: int, csv_rows: int, directory: Path) -> dict[str, Any]:
     figures: dict[str, Any] = {"customers": customers, "loadavg_before": os.getloadavg()}
     jsonl = directory / "store.jsonl"
     records = StoreGenerator(seed=7, now=DEMO_NOW).write(jsonl, customers)
-    figures["jsonl"] = {"records": records, **measure_jsonl(url, jsonl, records)}
+    imported, dumped = measure_jsonl(url, jsonl, records)
+    figures["jsonl"] = {"records": records, **imported}
     figures["jsonl"]["copy"] = measure_copy(url, jsonl)
+    figures["jsonl"]["loader"] = measure_loader(url, dumped)
     export = directory / "orders_export.csv"
     rows = write_export(export, csv_rows)
-    figures["csv"] = {"rows": rows, **measure_csv(url, export, rows)}
+    imported, dumped = measure_csv(url, export, rows)
+    figures["csv"] = {"rows": rows, **imported}
     figures["csv"]["copy"] = measure_copy(url, export)
-    reference = figures["jsonl"]["copy"]["per_s"]
-    figures["jsonl"]["ratio"] = round(reference / figures["jsonl"]["fresh"]["per_s"], 2)
-    figures["jsonl"]["ratio_again"] = round(reference / figures["jsonl"]["again"]["per_s"], 2)
-    figures["csv"]["ratio"] = round(figures["csv"]["copy"]["per_s"] / figures["csv"]["per_s"], 2)
+    figures["csv"]["loader"] = measure_loader(url, dumped)
+    jsonl, csv = figures["jsonl"], figures["csv"]
+    for reference, suffix in (("copy", ""), ("loader", "_loader")):
+        jsonl["ratio" + suffix] = _times(jsonl["fresh"]["seconds"], jsonl[reference]["seconds"])
+        jsonl["ratio_again" + suffix] = _times(jsonl["again"]["seconds"], jsonl[reference]["seconds"])
+        csv["ratio" + suffix] = _times(csv["seconds"], csv[reference]["seconds"])
     figures["loadavg_after"] = os.getloadavg()
     return figures
+
+
+def _times(seconds: float, reference: float) -> float:
+    """How many times `reference` `seconds` is (seconds are rounded to the ms, hence the minimum)."""
+    return round(seconds / max(reference, 0.001), 2)
 
 
 def show(figures: dict[str, Any]) -> None:
     jsonl, csv = figures["jsonl"], figures["csv"]
     before, after = ([round(x, 2) for x in figures[k]] for k in ("loadavg_before", "loadavg_after"))
     print(f"postgresql; load average {before} -> {after}")
+    print(f"  jsonl  {figures['customers']:,} customers, {jsonl['records']:,} records:")
+    for label, key, suffix in (("import", "fresh", ""), ("re-import", "again", "_again")):
+        print(
+            f"    {label:9} {jsonl[key]['seconds']:8.2f} s {jsonl[key]['per_s']:>9,} records/s "
+            f"({jsonl['ratio' + suffix]}x COPY's time, {jsonl['ratio' + suffix + '_loader']}x the loader's)"
+        )
+    _show_references(jsonl)
+    print(f"  csv    {csv['rows']:,} order export rows, {csv['orders']:,} orders:")
     print(
-        f"  jsonl  {figures['customers']:,} customers, {jsonl['records']:,} records:\n"
-        f"    import    {jsonl['fresh']['seconds']:8.2f} s {jsonl['fresh']['per_s']:>9,} records/s "
-        f"({jsonl['ratio']}x slower than COPY)\n"
-        f"    re-import {jsonl['again']['seconds']:8.2f} s {jsonl['again']['per_s']:>9,} records/s "
-        f"({jsonl['ratio_again']}x)\n"
-        f"    COPY      {jsonl['copy']['seconds']:8.2f} s {jsonl['copy']['per_s']:>9,} lines/s"
-    )
-    print(
-        f"  csv    {csv['rows']:,} order export rows, {csv['orders']:,} orders:\n"
         f"    import    {csv['seconds']:8.2f} s {csv['per_s']:>9,} rows/s "
-        f"({csv['ratio']}x slower than COPY)\n"
-        f"    COPY      {csv['copy']['seconds']:8.2f} s {csv['copy']['per_s']:>9,} lines/s"
+        f"({csv['ratio']}x COPY's time, {csv['ratio_loader']}x the loader's)"
+    )
+    _show_references(csv)
+
+
+def _show_references(figures: dict[str, Any]) -> None:
+    copy, loader = figures["copy"], figures["loader"]
+    print(f"    COPY      {copy['seconds']:8.2f} s {copy['per_s']:>9,} lines/s (the file's raw lines)")
+    print(
+        f"    loader    {loader['seconds']:8.2f} s {loader['per_s']:>9,} rows/s (COPY of the import's "
+        f"{loader['rows']:,} rows into {loader['tables']} real tables)"
     )
 
 
