@@ -29,15 +29,31 @@ from rapport.store.models import CustomerTag
 _GROUPED = 100  # above every SQL operator: both operands of a custom operator are parenthesized
 
 
-def rule_sql(node: Node, facts: Subquery, *, in_sets: bool) -> ColumnElement[Any]:
+IdRange = tuple[int | None, int | None]  # customer ids from, to (inclusive; None: unbounded)
+EVERY_ID: IdRange = (None, None)
+
+
+def within(column: ColumnElement[Any], ids: IdRange) -> list[ColumnElement[bool]]:
+    """The conditions that keep `column` in `ids` (none when it is unbounded)."""
+    low, high = ids
+    bounds: list[ColumnElement[bool]] = []
+    if low is not None:
+        bounds.append(column >= low)
+    if high is not None:
+        bounds.append(column <= high)
+    return bounds
+
+
+def rule_sql(node: Node, facts: Subquery, *, in_sets: bool, ids: IdRange = EVERY_ID) -> ColumnElement[Any]:
     """The SQL of a translated rule over the `facts` row (`in_sets`: a tag test with a constant tag
-    reads one set of the tag's customers, as SQLite does best, rather than a lookup per customer)."""
+    reads one set of the tag's customers rather than a lookup per customer; `ids`: the customers the
+    `facts` row can be, so that set is only theirs)."""
     if isinstance(node, Literal):
         return _literal(node)
     if isinstance(node, Fact):
         return facts.c[node.name]
     if isinstance(node, Unary):
-        operand = rule_sql(node.operand, facts, in_sets=in_sets)
+        operand = rule_sql(node.operand, facts, in_sets=in_sets, ids=ids)
         if node.op == "!":
             return not_(operand)
         # `0 - x`, not `-x`: a negated negation would render as `--x`, which SQL reads as a comment.
@@ -46,15 +62,20 @@ def rule_sql(node: Node, facts: Subquery, *, in_sets: bool) -> ColumnElement[Any
     if isinstance(node, InList):
         if not node.items:
             return false()
-        return rule_sql(node.needle, facts, in_sets=in_sets).in_([item.value for item in node.items])
+        return rule_sql(node.needle, facts, in_sets=in_sets, ids=ids).in_([item.value for item in node.items])
     if isinstance(node, InTags):
-        tag = rule_sql(node.needle, facts, in_sets=in_sets)
+        tag = rule_sql(node.needle, facts, in_sets=in_sets, ids=ids)
         if in_sets and isinstance(node.needle, Literal):
-            return facts.c.id.in_(select(CustomerTag.customer_id).where(CustomerTag.tag == tag))
+            tagged = select(CustomerTag.customer_id).where(
+                CustomerTag.tag == tag, *within(CustomerTag.customer_id.expression, ids)
+            )
+            return facts.c.id.in_(tagged)
         return exists().where(CustomerTag.customer_id == facts.c.id, CustomerTag.tag == tag)
     if isinstance(node, Binary):
         return _binary(
-            node, rule_sql(node.left, facts, in_sets=in_sets), rule_sql(node.right, facts, in_sets=in_sets)
+            node,
+            rule_sql(node.left, facts, in_sets=in_sets, ids=ids),
+            rule_sql(node.right, facts, in_sets=in_sets, ids=ids),
         )
     if isinstance(node, ListLiteral):  # only ever inside `in`, which the parser folds into InList
         raise ValueError("a list literal is not a value in SQL")
